@@ -1,0 +1,390 @@
+"""Recognise and resolve actors and places: the ``yalu_entities`` pipeline component.
+
+Gazetteer names win over statistical NER; NER adds names the gazetteer does not know.
+Within a document, short forms ("Xi", "Kim"), acronyms defined in the text ("the
+International Liaison Department (ILD)"), qualified descriptors ("China's foreign
+ministry") and descriptions ("the North Korean leader") resolve to the full entity, and
+a capital stands for its state unless the text uses it as a location.
+
+    >>> import spacy
+    >>> from ingest.pipeline import load_nlp
+    >>> nlp = load_nlp()
+    >>> doc = nlp("Xi Jinping arrived in Pyongyang. Xi said Pyongyang agreed.")
+    >>> [(s.text, s.id_) for s in doc.spans["yalu_entities"]]  # doctest: +SKIP
+    [('Xi Jinping', 'xi_jinping'), ('Pyongyang', 'pyongyang'), ('Xi', 'xi_jinping'), ('Pyongyang', 'north_korea')]
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from ontology.actors import COARSE_CLASS, Actor, load_gazetteer
+
+DATA = Path(__file__).resolve().parent / "data"
+ENTITIES = "yalu_entities"  # span group: one span per resolved mention, label = class, id = entity key
+DEMONYMS = "yalu_demonyms"  # span group: "Chinese", "North Korean" ..., id = state key
+INFO = "yalu_entity_info"  # doc.user_data: key -> {"label", "cls", "gazetteer"}
+POSSESSIVE = {"'s", "\u2019s", "'", "\u2019", "s"}
+
+
+@lru_cache(maxsize=None)
+def load_rules(name: str = "entity_rules.yaml") -> dict:
+    """A rules file from ``ingest/data``, parsed once."""
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+def entity_key(label: str) -> str:
+    """A stable key for a name the gazetteer does not know: ASCII slug with hyphens.
+
+    Gazetteer ids use underscores, so the two never collide.
+
+    >>> entity_key("Hyeonseo Lee")
+    'hyeonseo-lee'
+    """
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug or "x" + str(abs(hash(label)) % 10**8)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    key: str
+    cls: str
+    source: str  # "gazetteer" | "ner" | "alias" | "short" | "descriptor"
+
+
+def _is_possessive(token: Token) -> bool:
+    return token.text in POSSESSIVE and token.i > 0 and not token.is_space
+
+
+class EntityResolver:
+    """Find entity mentions and resolve them to gazetteer ids or stable keys."""
+
+    def __init__(self, nlp: Language, gazetteer: dict[str, Actor]):
+        self.gaz = gazetteer
+        self.rules = load_rules()
+        self.names = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.demonyms = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.descriptors = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.descriptor_owners: dict[str, list[str]] = defaultdict(list)
+        for actor in gazetteer.values():
+            self.names.add(actor.id, list(nlp.tokenizer.pipe(actor.names())))
+            if actor.demonyms:
+                self.demonyms.add(actor.id, list(nlp.tokenizer.pipe(actor.demonyms)))
+            for desc in actor.descriptors:
+                self.descriptor_owners[desc.lower()].append(actor.id)
+        for desc in self.descriptor_owners:
+            self.descriptors.add(desc, [nlp.make_doc(desc)])
+        self.capitals = {a.id: a.capital_of for a in gazetteer.values() if a.capital_of}
+        self.leaders_of: dict[str, set[str]] = defaultdict(set)  # state -> persons who ever led it
+        for actor in gazetteer.values():
+            for role in actor.roles:
+                if role.relation == "leaderOf" and gazetteer[role.of].cls == "State":
+                    self.leaders_of[role.of].add(actor.id)
+        self.not_names = set(self.rules["not_names"])
+        self.place_nouns = set(self.rules["place_nouns"])
+        self.locative = set(self.rules["locative_prepositions"])
+        self.honorifics = set(self.rules["honorifics"])
+
+    # ------------------------------------------------------------------ component
+    def __call__(self, doc: Doc) -> Doc:
+        demonyms = [Span(doc, s, e, label="Demonym", span_id=self.nlp_id(doc, m))
+                    for m, s, e in self.demonyms(doc)]
+        doc.spans[DEMONYMS] = filter_spans(demonyms)
+        info: dict[str, dict] = {}
+        mentions = self._gazetteer_mentions(doc)
+        mentions += self._ner_mentions(doc, mentions)
+        mentions = self._acronyms(doc, mentions, info)
+        mentions += self._short_forms(doc, mentions)
+        mentions += self._descriptor_mentions(doc, mentions)
+        mentions += self._leader_descriptions(doc, mentions)
+        self._metonymy(doc, mentions)
+        mentions.sort(key=lambda m: m.start)
+        spans = []
+        for m in mentions:
+            spans.append(Span(doc, m.start, m.end, label=m.cls, span_id=m.key))
+            if m.key in self.gaz:
+                actor = self.gaz[m.key]
+                info.setdefault(m.key, {"label": actor.label, "cls": actor.cls, "gazetteer": True})
+            else:
+                text = _clean(doc[m.start:m.end].text)
+                known = info.setdefault(m.key, {"label": text, "cls": m.cls, "gazetteer": False})
+                if m.source == "ner" and len(text) > len(known["label"]):
+                    known["label"] = text
+        doc.spans[ENTITIES] = spans
+        doc.user_data[INFO] = info
+        return doc
+
+    @staticmethod
+    def nlp_id(doc: Doc, match_id: int) -> str:
+        return doc.vocab.strings[match_id]
+
+    # ------------------------------------------------------------------ recognition
+    def _gazetteer_mentions(self, doc: Doc) -> list[_Mention]:
+        spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.names(doc)])
+        out = []
+        for span in spans:
+            key = span.label_
+            out.append(_Mention(span.start, span.end, key, self.gaz[key].cls, "gazetteer"))
+        return out
+
+    def _trim(self, span: Span) -> tuple[int, int] | None:
+        start, end = span.start, span.end
+        doc = span.doc
+        for i in range(start, end):  # a name never runs across a line break or a slash
+            if "\n" in doc[i].text or doc[i].text in {"/", "|"} or doc[i].is_space:
+                end = i
+                break
+        while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].text in self.honorifics):
+            start += 1
+        while end > start and (_is_possessive(doc[end - 1]) or doc[end - 1].is_punct):
+            end -= 1
+        return (start, end) if end > start else None
+
+    def _looks_like_name(self, span: Span, label: str) -> bool:
+        text = _clean(span.text)
+        if not text or not text[0].isupper() or text in self.not_names or len(span) > 8:
+            return False
+        if any(t.text in self.not_names for t in span) and len(span) == 1:
+            return False
+        if label == "PERSON":
+            words = [t for t in span if not t.is_punct]
+            if len(words) < 2 or any(t.pos_ in {"VERB", "AUX", "ADP", "DET", "PRON"} for t in words):
+                return False
+            if any(not t.text[:1].isupper() for t in words if t.i == 0 or t.doc[t.i - 1].text != "-"):
+                return False
+        if label == "ORG":
+            words = set(t.text for t in span)
+            event_words = set(self.rules["event_name_words"])
+            if words & set(self.rules["ordinal_words"]) and words & event_words:
+                return False
+            if span[-1].text in event_words and len(span) <= 2:
+                return False
+        return True
+
+    def _ner_class(self, span: Span, label: str) -> str:
+        cls = self.rules["ner_classes"][label]
+        if cls != "Organization":
+            return cls
+        last = span[-1].text
+        for fine, heads in self.rules["org_heads"].items():
+            if last in heads:
+                return fine
+        return cls
+
+    def _ner_mentions(self, doc: Doc, known: list[_Mention]) -> list[_Mention]:
+        taken = _covered(known)
+        out = []
+        for ent in doc.ents:
+            if ent.label_ not in self.rules["ner_classes"]:
+                continue
+            bounds = self._trim(ent)
+            if bounds is None:
+                continue
+            start, end = bounds
+            if ent.label_ == "PERSON":  # titles are facts, not part of the name
+                while start < end and doc[start].lower_ in _title_words():
+                    start += 1
+            if start >= end or any(i in taken for i in range(start, end)):
+                continue
+            span = doc[start:end]
+            if not self._looks_like_name(span, ent.label_):
+                continue
+            label = _clean(span.text)
+            out.append(_Mention(start, end, entity_key(label), self._ner_class(span, ent.label_), "ner"))
+        return out
+
+    def _acronyms(self, doc: Doc, mentions: list[_Mention], info: dict) -> list[_Mention]:
+        """Names defined in brackets ("the International Liaison Department (ILD)") become aliases."""
+        by_start = {m.start: m for m in mentions}
+        aliases: dict[str, _Mention] = {}
+        for m in mentions:
+            i = m.end
+            if i + 2 < len(doc) and doc[i].text == "(" and doc[i + 2].text == ")":
+                short = doc[i + 1].text
+                if short[:1].isupper() and short.isalpha() and short not in self.not_names:
+                    aliases.setdefault(short, m)
+        if not aliases:
+            return mentions
+        out: list[_Mention] = []
+        for m in mentions:
+            text = doc[m.start:m.end].text
+            if m.source == "ner" and text in aliases and aliases[text].key != m.key:
+                target = aliases[text]
+                out.append(_Mention(m.start, m.end, target.key, target.cls, "alias"))
+            else:
+                out.append(m)
+        taken = _covered(out)
+        for token in doc:
+            target = aliases.get(token.text)
+            if target is not None and token.i not in taken and token.i not in by_start:
+                out.append(_Mention(token.i, token.i + 1, target.key, target.cls, "alias"))
+        return out
+
+    def _short_forms(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """A lone family or given name ("Xi", "Lee") resolves to the nearest full name that has it.
+
+        Replaces single-token NER guesses ("Wang" as an organisation) in ``mentions`` in place.
+        """
+        names: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for m in mentions:
+            if m.cls != "Person" or m.end - m.start < 2:
+                continue
+            tokens = [t.text for t in doc[m.start:m.end] if not t.is_punct]
+            for part in {tokens[0], tokens[-1]}:
+                if part[:1].isupper() and len(part) > 1:
+                    names[part].append((m.start, m.key))
+        for m in list(mentions):
+            if m.source == "ner" and m.end - m.start == 1 and doc[m.start].text in names:
+                mentions.remove(m)
+        taken = _covered(mentions)
+        out = []
+        for token in doc:
+            if token.i in taken or token.text not in names or token.pos_ not in {"PROPN", "NOUN", "X"}:
+                continue
+            if token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN" and not _is_possessive(doc[token.i + 1]):
+                continue  # part of a longer, different name
+            earlier = [(s, k) for s, k in names[token.text] if s < token.i]
+            candidates = earlier or names[token.text]
+            start, key = max(candidates) if earlier else min(candidates)
+            out.append(_Mention(token.i, token.i + 1, key, "Person", "short"))
+        return out
+
+    def _qualifier(self, doc: Doc, start: int, demonyms: dict[int, str], mentions: dict[int, _Mention]) -> str | None:
+        """The state qualifying a phrase: "Chinese foreign ministry", "China's foreign ministry"."""
+        i = start - 1
+        if i >= 0 and doc[i].lower_ == "the":
+            i -= 1
+        if i >= 0 and i in demonyms:
+            return demonyms[i]
+        if i >= 1 and _is_possessive(doc[i]):
+            owner = mentions.get(i - 1)
+            if owner is not None and self._state_of(owner.key):
+                return self._state_of(owner.key)
+        return None
+
+    def _state_of(self, key: str) -> str | None:
+        actor = self.gaz.get(key)
+        if actor is None:
+            return None
+        if actor.cls == "State":
+            return actor.id
+        if actor.capital_of:
+            return actor.capital_of
+        return None
+
+    def _descriptor_mentions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """Generic names of bodies ("foreign ministry") resolve through their state."""
+        taken = _covered(mentions)
+        demonyms = {t: s.id_ for s in doc.spans[DEMONYMS] for t in range(s.start, s.end)}
+        demonym_at = {s.end - 1: s.id_ for s in doc.spans[DEMONYMS]}
+        by_end = {m.end - 1: m for m in mentions}
+        resolved: dict[str, str] = {}
+        out = []
+        for match_id, start, end in sorted(self.descriptors(doc), key=lambda m: m[1]):
+            if any(i in taken for i in range(start, end)) or doc[end - 1].tag_ in {"NNS", "NNPS"}:
+                continue
+            if doc[end - 1].dep_ == "compound":
+                continue  # "the army chorus": a modifier, not the body itself
+            desc = doc.vocab.strings[match_id]
+            owners = self.descriptor_owners[desc]
+            state = self._qualifier(doc, start, demonym_at, by_end)
+            key = None
+            if state is not None:
+                key = next((o for o in owners if self.gaz[o].country == state), None)
+            elif desc in resolved:
+                key = resolved[desc]
+            elif end - start > 1:  # a bare one-word descriptor ("army") is too vague to resolve
+                sent = doc[start].sent
+                sent_states = [(m.start, self._state_of(m.key)) for m in mentions
+                               if sent.start <= m.start < sent.end and self._state_of(m.key)]
+                sent_states += [(t, demonyms[t]) for t in range(sent.start, sent.end) if t in demonyms]
+                if sent_states:
+                    first = min(sent_states)[1]
+                    key = next((o for o in owners if self.gaz[o].country == first), None)
+            if key is None:
+                continue
+            resolved[desc] = key
+            out.append(_Mention(start, end, key, self.gaz[key].cls, "descriptor"))
+        return out
+
+    def _leader_descriptions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"the North Korean leader" is the leader of North Korea already named in the document."""
+        leader_nouns = set(self.rules["leader_nouns"])
+        taken = _covered(mentions)
+        out = []
+        for span in doc.spans[DEMONYMS]:
+            nxt = span.end
+            if nxt >= len(doc) or doc[nxt].lower_ not in leader_nouns or nxt in taken:
+                continue
+            if nxt + 1 < len(doc) and doc[nxt + 1].pos_ == "PROPN":
+                continue  # a title before a name, not a description
+            leaders = self.leaders_of.get(span.id_, set())
+            named = [m for m in mentions if m.key in leaders and m.start < span.start]
+            if named:
+                out.append(_Mention(span.start, nxt + 1, named[-1].key, "Person", "descriptor"))
+        return out
+
+    # ------------------------------------------------------------------ metonymy
+    def _metonymy(self, doc: Doc, mentions: list[_Mention]) -> None:
+        """A capital stands for its state unless the text uses it as a place."""
+        starts = {m.start for m in mentions if COARSE_CLASS.get(m.cls) == "Place"}
+        for m in mentions:
+            state = self.capitals.get(m.key)
+            if state is None or self._used_as_place(doc, m, starts):
+                continue
+            m.key, m.cls = state, self.gaz[state].cls
+
+    def _used_as_place(self, doc: Doc, m: _Mention, place_starts: set[int]) -> bool:
+        head = doc[m.end - 1]
+        prev = doc[m.start - 1] if m.start > 0 else None
+        if prev is not None and prev.lower_ in self.locative:
+            return True
+        if head.dep_ == "pobj" and head.head.lower_ in self.locative:
+            return True
+        after = m.end
+        if after < len(doc) and _is_possessive(doc[after]):
+            # "Beijing's Great Hall of the People" / "Beijing's most prestigious venue"
+            if after + 1 in place_starts:
+                return True
+            for t in doc[after + 1: min(after + 5, len(doc))]:
+                if t.lower_ in self.place_nouns:
+                    return True
+                if t.pos_ == "NOUN":
+                    break
+            return False
+        if head.dep_ == "compound" and head.head.lower_ in self.place_nouns:
+            return True
+        return False
+
+
+def _covered(mentions: Iterable[_Mention]) -> set[int]:
+    return {i for m in mentions for i in range(m.start, m.end)}
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" \t\n,;:\u2018\u2019'\"()")
+
+
+@lru_cache(maxsize=1)
+def _title_words() -> frozenset[str]:
+    return frozenset(load_rules("titles.yaml")["words"])
+
+
+@Language.factory("yalu_entities", default_config={})
+def make_entity_resolver(nlp: Language, name: str) -> EntityResolver:
+    """Registered spaCy factory: ``nlp.add_pipe("yalu_entities")``."""
+    return EntityResolver(nlp, load_gazetteer())

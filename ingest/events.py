@@ -1,0 +1,573 @@
+"""Find events and their arguments: the ``yalu_events`` pipeline component.
+
+Triggers come from ``data/triggers.jsonl`` (spaCy Matcher patterns: verbs, event nouns,
+multi-word cues). Arguments come from the dependency parse: subjects and ``by``-phrases
+are agents, ``with``/``between`` objects participants, ``on``/``against`` objects targets,
+``in``/``at`` places; possessors of event nouns ("Xi's meeting") are agents; support
+verbs ("held talks", "imposed sanctions") lend their subject. Negation, speculation,
+plans and conditions found on the trigger or on a word governing it set the modality.
+Each event is a plain dict in ``doc.user_data["yalu_events"]``; dates stay raw text here
+and are normalised against the document date when records are built.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from ingest.dates import DateValue, find_dates, parse_date, shift_date
+from ingest.entities import DEMONYMS, ENTITIES, load_rules
+from ingest.records import Document, Event, Fact, Mention
+from ontology.actors import COARSE_CLASS
+
+DATA = Path(__file__).resolve().parent / "data"
+EVENTS = "yalu_events"
+AUTHOR = "@author"  # stands for the document's author until records are built
+PLACE_TYPE_NOUNS = {"city", "town", "county", "province", "region", "district", "port", "village", "capital"}
+REPORTING = {"say", "report", "tell", "announce", "state", "add", "write"}
+MISSILE_WORDS = {"missile", "missiles", "rocket", "rockets", "satellite", "projectile", "projectiles", "icbm"}
+UNITS = {"minute": "M", "minutes": "M", "hour": "H", "hours": "H", "day": "D", "days": "D"}
+SPAN_ANCHOR = datetime.date(2000, 6, 15)
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "ninety": 90, "a": 1, "an": 1}
+
+
+@lru_cache(maxsize=1)
+def load_triggers() -> tuple[dict, ...]:
+    """Trigger rows of ``data/triggers.jsonl``, one JSON object per line."""
+    lines = (DATA / "triggers.jsonl").read_text(encoding="utf-8").splitlines()
+    return tuple(json.loads(line) for line in lines if line.strip())
+
+
+def duration_iso(text: str) -> str | None:
+    """"a mere 20 minutes" -> "PT20M"; None when the text is not a simple duration.
+
+    >>> duration_iso("a mere 20 minutes")
+    'PT20M'
+    """
+    m = re.search(r"\b(\d+|[a-z-]+)\s+(minutes?|hours?|days?)\b", text.lower())
+    if not m:
+        return None
+    amount = int(m.group(1)) if m.group(1).isdigit() else NUMBERS.get(m.group(1))
+    if amount is None:
+        return None
+    unit = UNITS[m.group(2)]
+    return f"P{amount}D" if unit == "D" else f"PT{amount}{unit}"
+
+
+class EventFinder:
+    """Trigger matching, argument extraction and modality for one document."""
+
+    def __init__(self, nlp: Language):
+        self.rows = {row["id"]: row for row in load_triggers()}
+        self.matcher = Matcher(nlp.vocab)
+        for row in self.rows.values():
+            self.matcher.add(row["id"], [row["pattern"]])
+        r = load_rules("event_rules.yaml")
+        self.support = set(r["support_verbs"])
+        self.quantifiers = set(r["quantifier_nouns"])
+        self.people = set(r["people_nouns"])
+        self.person_pronouns = set(r["person_pronouns"])
+        self.author_pronouns = set(r["author_pronouns"])
+        self.negation = set(r["negation_words"])
+        self.negation_verbs = set(r["negation_verbs"])
+        self.cues = [("speculative", set(r["speculative_words"])), ("planned", set(r["planned_words"])),
+                     ("hypothetical", set(r["hypothetical_words"]))]
+        self.presupposing = set(r["presupposing_prepositions"])
+        self.generic_det = set(r["generic_determiners"])
+        self.habitual = set(r["habitual_words"])
+
+    # ------------------------------------------------------------------ component
+    def __call__(self, doc: Doc) -> Doc:
+        self.span_at = {i: s for s in doc.spans[ENTITIES] for i in range(s.start, s.end)}
+        self.demonym_at = {i: s.id_ for s in doc.spans[DEMONYMS] for i in range(s.start, s.end)}
+        self.persons = [s for s in doc.spans[ENTITIES] if s.label_ == "Person"]
+        sent_index = {s.start: n for n, s in enumerate(doc.sents)}
+        heads: dict[int, tuple[dict, int, int]] = {}
+        for match_id, start, end in self.matcher(doc):
+            row = self.rows[doc.vocab.strings[match_id]]
+            head = end - 1 if row["kind"] == "noun" else start
+            if head in self.span_at:
+                continue  # "Six-Party Talks", "National People's Congress" are names, not events
+            known = heads.get(head)
+            if known is None or end - start > known[2] - known[1]:
+                heads[head] = (row, start, end)
+        triggers = {h for h in heads}
+        events = []
+        for head, (row, start, end) in sorted(heads.items()):
+            event = self._event(doc, row, doc[head], doc[start:end], triggers)
+            if event is not None:
+                event["sentence_index"] = sent_index[doc[head].sent.start]
+                events.append(event)
+        doc.user_data[EVENTS] = events
+        return doc
+
+    # ------------------------------------------------------------------ one trigger
+    def _event(self, doc: Doc, row: dict, tok: Token, span: Span, triggers: set[int]) -> dict | None:
+        cls = row["class"]
+        roles: dict[str, list[str]] = {"agents": [], "participants": [], "targets": []}
+        place: list[str] = []
+        anchor = tok  # the token dates and modality attach to
+        specific = True
+        anaphoric = False
+        if row["kind"] == "noun":
+            anchor, supported = self._support(tok)
+            dates = self._dates(doc, anchor, tok, triggers)
+            specific, anaphoric = self._specificity(tok, supported or bool(dates))
+            self._noun_roles(tok, cls, roles, place)
+            if supported:
+                self._verb_roles(anchor, cls, {"object": "none"}, roles, place, skip=tok)
+        else:
+            if not self._verb_ok(tok, row):
+                return None
+            self._verb_roles(tok, cls, row, roles, place)
+            specific = not self._habitual(tok)
+            dates = self._dates(doc, tok, tok, triggers)
+        if not specific and not anaphoric:
+            return None
+        duration = next((d for d in (duration_iso(e.text) for e in doc.ents
+                                     if e.label_ in {"TIME", "DATE"} and self._attached(e.root, {tok.i, anchor.i}))
+                         if d), None)
+        return {
+            "cls": cls, "trigger": span.text, "kind": row["kind"], "head": tok.i,
+            "start": span.start_char, "end": span.end_char,
+            "agents": _unique(roles["agents"]),
+            "participants": _unique(roles["participants"]),
+            "targets": _unique(t for t in roles["targets"] if t not in roles["agents"]),
+            "place": place[0] if place else None,
+            "dates": dates, "duration": duration,
+            "modality": self._modality(anchor, tok),
+            "specific": specific, "anaphoric": anaphoric,
+            "present": tok.tag_ in {"VBZ", "VBP"},
+        }
+
+    def _verb_ok(self, tok: Token, row: dict) -> bool:
+        needs = row.get("needs")
+        if needs == "place":
+            return any(self._is_place(k) for p in tok.children if p.dep_ == "prep"
+                       and p.lower_ in {"in", "to", "at", "into"} for k in self._prep_objects(p))
+        if needs == "at":
+            return any(p.dep_ == "prep" and p.lower_ in {"at", "before"} for p in tok.children)
+        if needs == "missile":
+            return any(c.dep_ in {"dobj", "nsubjpass"} and c.lower_ in MISSILE_WORDS for c in tok.children)
+        if row.get("object") == "visitor":
+            return any(self._resolve(c) for c in tok.children if c.dep_ == "dobj")
+        return True
+
+    # ------------------------------------------------------------------ arguments
+    def _support(self, noun: Token) -> tuple[Token, bool]:
+        """The verb that carries an event noun ("held a congress"), through quantifiers ("a round of")."""
+        node = noun
+        if node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.lemma_ in self.quantifiers:
+            node = node.head.head
+        if node.dep_ in {"dobj", "nsubjpass", "attr", "conj"} and node.head.pos_ in {"VERB", "AUX"} \
+                and node.head.lemma_ in self.support:
+            return node.head, True
+        return noun, False
+
+    def _specificity(self, noun: Token, anchored: bool) -> tuple[bool, bool]:
+        """(specific, anaphoric): a dated, owned or supported event noun is one event; "the talks" refers back."""
+        dets = {c.lower_ for c in noun.children if c.dep_ in {"det", "amod"}}
+        if dets & self.generic_det:
+            return False, False
+        if anchored:
+            return True, False
+        if noun.tag_ in {"NNS", "NNPS"}:
+            return False, bool(dets & {"the", "these", "those"} or any(c.dep_ == "poss" for c in noun.children))
+        owned = any(c.dep_ == "poss" for c in noun.children)
+        ordinal = any(c.dep_ == "amod" and c.lower_ in {"first", "second", "third", "fourth", "fifth", "sixth",
+                                                         "seventh", "latest", "recent"} for c in noun.children)
+        if owned or ordinal:
+            return True, False
+        if dets & {"a", "an"}:
+            return True, False
+        return False, bool(dets & {"the", "this", "that"})
+
+    def _noun_roles(self, noun: Token, cls: str, roles: dict, place: list) -> None:
+        for child in noun.children:
+            if child.dep_ == "poss":
+                roles["agents"] += self._resolve(child)
+            elif child.dep_ in {"compound", "amod", "nmod", "npadvmod"} and child.i < noun.i:
+                for t in child.subtree:
+                    roles["agents"] += self._entity_or_demonym(t)
+            elif child.dep_ in {"prep", "agent"}:
+                self._prep_role(child, cls, roles, place, owner_is_noun=True)
+
+    def _verb_roles(self, verb: Token, cls: str, row: dict, roles: dict, place: list, skip: Token | None = None) -> None:
+        subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass", "csubj"} and (skip is None or c.i != skip.i)]
+        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
+        head = verb
+        while not subjects and head.dep_ in {"xcomp", "conj", "acl", "advcl", "dobj", "pobj", "prep"} and head.head.i != head.i:
+            head = head.head
+            subjects = [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and (skip is None or c.i != skip.i)]
+            passive = passive and head.i == verb.i
+        obj_role = row.get("object", "none")
+        for s in subjects:
+            actors = self._resolve(s)
+            if not passive:
+                roles["agents"] += actors
+            elif obj_role == "target":
+                roles["targets"] += actors
+            elif obj_role in {"participant", "visitor"}:
+                roles["participants"] += actors
+            # otherwise a passive subject is the theme ("the test had been telegraphed"), not an actor
+        for child in verb.children:
+            if skip is not None and child.i == skip.i:
+                continue
+            if child.dep_ == "dobj" and obj_role != "none":
+                actors = self._resolve(child)
+                if obj_role == "place":
+                    (place if any(self._is_place(a) for a in actors) else roles["participants"]).extend(actors)
+                elif obj_role == "visitor":
+                    roles["participants"] += actors
+                elif obj_role == "target":
+                    roles["targets"] += actors
+                else:
+                    roles["participants"] += actors
+            elif child.dep_ == "dative":
+                roles["targets"] += self._resolve(child)
+            elif child.dep_ in {"prep", "agent"}:
+                self._prep_role(child, cls, roles, place, owner_is_noun=False)
+
+    def _prep_role(self, prep: Token, cls: str, roles: dict, place: list, owner_is_noun: bool) -> None:
+        word = prep.lower_
+        actors = self._prep_objects(prep)
+        if not actors:
+            return
+        if prep.dep_ == "agent" or word == "by":
+            roles["agents"] += actors
+        elif word in {"with", "between", "among", "alongside"}:
+            roles["participants"] += actors
+        elif word in {"on", "against", "upon"}:
+            if cls in {"Sanction", "Criticism", "MilitaryAction", "LegalAction", "Purge", "Protest"}:
+                roles["targets"] += actors
+        elif word in {"to", "into"}:
+            if cls == "Visit":
+                place.extend(a for a in actors if self._is_place(a))
+                roles["participants"] += [a for a in actors if not self._is_place(a)]
+            elif cls in {"Defection", "Criticism", "Statement", "Aid"}:
+                roles["targets"] += [a for a in actors if not self._is_city(a)]
+        elif word in {"in", "at", "inside"}:
+            place.extend(a for a in actors if self._is_place(a))
+        elif word == "from" and cls in {"Defection", "MissileTest", "NuclearTest"}:
+            place.extend(a for a in actors if self._is_city(a))
+            roles["agents"] += [a for a in actors if not self._is_city(a)]
+        elif word == "of" and owner_is_noun:
+            key = "targets" if cls in {"Purge", "Sanction", "LegalAction"} else "agents"
+            roles[key] += actors
+        # "the defection to South Korea of twelve North Korean waitresses": a parse that hangs
+        # the next phrase on a place name means it belongs to the event
+        for obj in prep.children:
+            if obj.dep_ == "pobj" and obj.i in self.span_at and COARSE_CLASS.get(self.span_at[obj.i].label_) in {"State", "Place"}:
+                for nested in obj.children:
+                    if nested.dep_ == "prep":
+                        self._prep_role(nested, cls, roles, place, owner_is_noun)
+
+    def _prep_objects(self, prep: Token) -> list[str]:
+        out: list[str] = []
+        for obj in prep.children:
+            if obj.dep_ in {"pobj", "pcomp"}:
+                out += self._resolve(obj)
+        return out
+
+    def _resolve(self, tok: Token) -> list[str]:
+        """The actors a noun phrase's head stands for, with its conjuncts; never its possessors."""
+        out: list[str] = []
+        span = self.span_at.get(tok.i)
+        if span is not None:
+            out.append(span.id_)
+        elif tok.lower_ in self.person_pronouns:
+            person = self._antecedent(tok)
+            if person:
+                out.append(person)
+        elif tok.lower_ in self.author_pronouns:
+            out.append(AUTHOR)
+        elif tok.lower_ in PLACE_TYPE_NOUNS:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    out += self._prep_objects(c)
+        elif tok.lower_ in self.people or tok.pos_ == "NOUN":
+            for c in tok.children:
+                if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < tok.i:
+                    for t in c.subtree:
+                        out += self._entity_or_demonym(t)
+                elif c.dep_ in {"acl"}:  # "a train carrying Kim"
+                    for g in c.children:
+                        if g.dep_ == "dobj":
+                            out += self._resolve(g)
+        for c in tok.children:
+            if c.dep_ in {"conj", "appos"}:
+                out += self._resolve(c)
+        return _unique(out)
+
+    def _entity_or_demonym(self, tok: Token) -> list[str]:
+        if tok.i in self.span_at:
+            span = self.span_at[tok.i]
+            return [span.id_] if tok.i == span.end - 1 else []
+        if tok.i in self.demonym_at:
+            return [self.demonym_at[tok.i]] if tok.i + 1 not in self.demonym_at else []
+        return []
+
+    def _antecedent(self, pronoun: Token) -> str | None:
+        """The nearest person named before a pronoun, within three sentences."""
+        earliest = pronoun.sent.start
+        sents = list(pronoun.doc.sents)
+        idx = next(n for n, s in enumerate(sents) if s.start == pronoun.sent.start)
+        earliest = sents[max(0, idx - 2)].start
+        candidates = [p for p in self.persons if earliest <= p.start < pronoun.i]
+        return candidates[-1].id_ if candidates else None
+
+    def _is_place(self, key: str) -> bool:
+        span = next((s for s in self.span_at.values() if s.id_ == key), None)
+        return span is not None and COARSE_CLASS.get(span.label_) in {"Place", "State"}
+
+    def _is_city(self, key: str) -> bool:
+        span = next((s for s in self.span_at.values() if s.id_ == key), None)
+        return span is not None and COARSE_CLASS.get(span.label_) == "Place"
+
+    # ------------------------------------------------------------------ time
+    def _attached(self, tok: Token, anchors: set[int]) -> bool:
+        node = tok
+        for _ in range(8):
+            if node.i in anchors:
+                return True
+            if node.head.i == node.i:
+                return False
+            node = node.head
+        return False
+
+    def _dates(self, doc: Doc, anchor: Token, tok: Token, triggers: set[int]) -> list[dict]:
+        """Date expressions attached to this event, else the sentence's one free date."""
+        own, free = [], []
+        for ent in _date_spans(tok.sent):
+            text = ent.text
+            nxt = doc[ent.end] if ent.end < len(doc) else None
+            relative = nxt is not None and nxt.lower_ in {"prior", "earlier", "later", "before", "after", "ago"}
+            if relative:
+                text = f"{text} {nxt.text}"
+            item = {"text": text, "relative": relative, "start": ent.start_char}
+            node, owner = ent.root, None
+            for _ in range(10):
+                if node.i in triggers and node.i != ent.root.i:
+                    owner = node.i
+                    break
+                if node.i in {anchor.i}:
+                    owner = tok.i
+                    break
+                if node.head.i == node.i:
+                    break
+                node = node.head
+            if owner == tok.i:
+                own.append(item)
+            elif owner is None:
+                free.append(item)
+        if own:
+            return own
+        return free[:1] if len(free) == 1 else []
+
+    # ------------------------------------------------------------------ modality
+    def _habitual(self, verb: Token) -> bool:
+        for c in verb.subtree:
+            if c.lower_ in self.habitual and c.head in (verb, *verb.children):
+                return True
+        return False
+
+    def _modality(self, anchor: Token, tok: Token) -> str:
+        for node in (tok, anchor):
+            found = self._own_cues(node)
+            if found:
+                return found
+        node = anchor
+        for _ in range(6):
+            if node.dep_ in {"nsubj", "nsubjpass", "csubj"} and node.i not in {tok.i, anchor.i}:
+                break
+            if node.dep_ == "pobj" and node.head.lower_ in self.presupposing:
+                break
+            parent = node.head
+            if parent.i == node.i or node.dep_ in {"advcl", "relcl", "parataxis", "appos"}:
+                break
+            if parent.lemma_ in REPORTING and node.dep_ == "ccomp":
+                break
+            lemma = parent.lemma_.lower()
+            if lemma in self.negation_verbs:
+                return "negated"
+            for name, words in self.cues:
+                if lemma in words or parent.lower_ in words:
+                    return name
+            if parent.pos_ in {"VERB", "AUX", "NOUN", "ADJ"}:
+                found = self._own_cues(parent)
+                if found:
+                    return found
+            if node.dep_ in {"nsubj", "nsubjpass", "csubj"}:
+                break
+            node = parent
+        return "asserted"
+
+    def _own_cues(self, node: Token) -> str | None:
+        for c in node.children:
+            word = c.lower_
+            if c.dep_ == "neg" or (c.dep_ == "det" and word == "no") or (c.dep_ == "amod" and word == "little"):
+                return "negated"
+            if c.dep_ in {"aux", "amod", "advmod", "mark", "acomp"}:
+                if c.tag_ == "MD" and word in {"will", "shall", "'ll"}:
+                    return "planned"
+                for name, words in self.cues:
+                    if word in words or c.lemma_ in words:
+                        return name
+        return None
+
+
+def _date_spans(sent: Span) -> list[Span]:
+    """Date expressions of a sentence: the date grammar's, then NER's where they do not overlap."""
+    doc = sent.doc
+    spans = []
+    # Any anchor will do: only the spans are used here; values are computed with the real one later.
+    for start, end, _ in find_dates(sent.text, anchor=SPAN_ANCHOR):
+        span = doc.char_span(sent.start_char + start, sent.start_char + end, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    for ent in sent.ents:
+        if ent.label_ == "DATE" and not any(i in taken for i in range(ent.start, ent.end)):
+            spans.append(ent)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+@Language.factory("yalu_events", default_config={})
+def make_event_finder(nlp: Language, name: str) -> EventFinder:
+    """Registered spaCy factory: ``nlp.add_pipe("yalu_events")`` after ``yalu_entities``."""
+    return EventFinder(nlp)
+
+
+# ---------------------------------------------------------------------- from raw events to records
+def _parse_dates(raw: dict, anchor: datetime.date | None, base: DateValue | None) -> DateValue | None:
+    for item in raw["dates"]:
+        if item["relative"]:
+            value = shift_date(base, item["text"]) if base else None
+        else:
+            value = parse_date(item["text"], anchor=anchor)
+        if value is not None:
+            return value
+    return None
+
+
+def _conflict(a: str | None, b: str | None) -> bool:
+    return bool(a and b and not (a.startswith(b) or b.startswith(a)))
+
+
+def resolve_events(raw_events: list[dict], *, document: Document, anchor: datetime.date | None,
+                   sentences: list, facts: list[Fact], classes: dict[str, str]) -> list[Event]:
+    """Dates against the document date, coreference of mentions, and narrative time.
+
+    Several mentions of one event become one record: an event noun that refers back ("the
+    meeting") joins the latest event of its class; a second mention with a shared (or
+    affiliated) actor, no conflicting date or place and the same modality joins it too.
+    An event without a date of its own takes the latest date the text gave before it.
+    """
+    rules = load_rules("event_rules.yaml")
+    inherit = rules.get("agent_inheritance", {})
+    related: dict[str, set[str]] = defaultdict(set)
+    for f in facts:
+        if not f.literal and f.predicate in {"memberOf", "leaderOf", "affiliatedWith", "partOf", "envoyOf"}:
+            related[f.subject].add(f.object)
+            related[f.object].add(f.subject)
+    # narrative time: every absolute date the text gives, in order
+    timeline: list[tuple[int, DateValue]] = []
+    for raw in raw_events:
+        value = None
+        sentence_base = None
+        for item in raw["dates"]:
+            if not item["relative"]:
+                sentence_base = sentence_base or parse_date(item["text"], anchor=anchor)
+        earlier = [v for s, v in timeline if s <= raw["start"]]
+        base = sentence_base or (earlier[-1] if earlier else None)
+        value = _parse_dates(raw, anchor, base)
+        raw["date"] = value
+        if value is not None:
+            timeline.append((raw["start"], value))
+    timeline.sort(key=lambda t: t[0])
+
+    def actors(ev: dict) -> set[str]:
+        return set(ev["agents"]) | set(ev["participants"]) | set(ev["targets"])
+
+    def compatible(a: dict, b: dict) -> bool:
+        if a["cls"] != b["cls"] or a["modality"] != b["modality"]:
+            return False
+        if _conflict(a["date"] and a["date"].iso, b["date"] and b["date"].iso):
+            return False
+        if b["place"] and a["place"] and a["place"] != b["place"]:
+            return False
+        ours, theirs = actors(a), actors(b)
+        if not ours or not theirs:
+            return True
+        return bool(ours & theirs) or any(related[x] & theirs for x in ours)
+
+    merged: list[dict] = []
+    for raw in raw_events:
+        if not actors(raw) and raw["specific"]:
+            donors = [m for m in merged if m["cls"] in inherit.get(raw["cls"], ())]
+            if donors and donors[-1]["agents"]:
+                raw["agents"] = list(donors[-1]["agents"])
+        if raw["anaphoric"]:
+            target = next((m for m in reversed(merged) if m["cls"] == raw["cls"] and compatible(m, raw)), None)
+            if target is not None and raw["modality"] == "asserted":
+                target["mentions"].append(raw)
+            continue
+        if not actors(raw):
+            continue
+        target = next((m for m in reversed(merged) if compatible(m, raw)), None)
+        if target is None:
+            merged.append({**raw, "mentions": [raw]})
+            continue
+        for role in ("agents", "participants", "targets"):
+            target[role] = list(dict.fromkeys(target[role] + raw[role]))
+        target["date"] = target["date"] or raw["date"]
+        target["place"] = target["place"] or raw["place"]
+        target["duration"] = target["duration"] or raw["duration"]
+        target["mentions"].append(raw)
+
+    out: list[Event] = []
+    for n, ev in enumerate(merged):
+        date = ev["date"]
+        if date is None:
+            earlier = [v for s, v in timeline if s < ev["start"]]
+            sent_gap = ev["sentence_index"] - _sentence_of(sentences, [s for s, _ in timeline if s < ev["start"]])
+            if earlier and sent_gap <= NARRATIVE_SENTENCES:
+                date = earlier[-1]
+            elif anchor is not None and ev["kind"] == "verb" and ev.get("present"):
+                date = parse_date("today", anchor=anchor)
+        participants = [k for k in ev["participants"] if k not in ev["agents"]]
+        mentions = tuple(
+            Mention(document.id, m["sentence_index"], sentences[m["sentence_index"]].text.strip(),
+                    m["start"], m["end"], m["trigger"])
+            for m in ev["mentions"])
+        out.append(Event(
+            key=f"e{n + 1}", cls=ev["cls"], trigger=ev["trigger"], agents=tuple(ev["agents"]),
+            participants=tuple(participants), targets=tuple(ev["targets"]),
+            date=date.iso if date else None, place=ev["place"], modality=ev["modality"],
+            duration=ev["duration"], mentions=mentions))
+    return out
+
+
+NARRATIVE_SENTENCES = 6
+
+
+def _sentence_of(sentences: list, starts: list[int]) -> int:
+    if not starts:
+        return -(10**6)
+    last = starts[-1]
+    for n, s in enumerate(sentences):
+        if s.start_char <= last < s.end_char:
+            return n
+    return -(10**6)
