@@ -138,7 +138,11 @@ class EntityResolver:
         out = []
         for span in spans:
             key = span.label_
-            out.append(_Mention(span.start, span.end, key, self.gaz[key].cls, "gazetteer"))
+            start = span.start
+            if self.gaz[key].cls == "Person":  # "President Trump": the title is a fact, the name is "Trump"
+                while start < span.end - 1 and doc[start].lower_ in _title_words():
+                    start += 1
+            out.append(_Mention(start, span.end, key, self.gaz[key].cls, "gazetteer"))
         return out
 
     def _trim(self, span: Span) -> tuple[int, int] | None:

@@ -288,7 +288,8 @@ def background_facts(keys: set[str], classes: dict[str, str], gaz: dict[str, Act
         coarse = COARSE_CLASS[actor.cls]
         located = _ancestors(actor.located_in, lambda k: gaz[k].located_in if k in gaz else None)
         countries = [gaz[k].country for k in [key, *located] if k in gaz and gaz[k].country]
-        if coarse == "Place" or (coarse == "Organization" and actor.located_in):
+        # an office's seat ("the ILD is in Beijing") says little; a company's seat is a fact analysts use
+        if coarse == "Place" or (actor.cls == "Company" and actor.located_in):
             for place in dict.fromkeys(located + countries):
                 add(key, "locatedIn", place)
         if coarse in {"Person", "Organization"} and actor.country:

