@@ -98,6 +98,7 @@ class EntityResolver:
         self.place_nouns = set(self.rules["place_nouns"])
         self.locative = set(self.rules["locative_prepositions"])
         self.honorifics = set(self.rules["honorifics"])
+        self.motion_verbs = set(self.rules["motion_verbs"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -193,7 +194,7 @@ class EntityResolver:
         taken = _covered(known)
         out = []
         for ent in doc.ents:
-            if ent.label_ not in self.rules["ner_classes"]:
+            if ent.label_ not in self.rules["ner_classes"] or _is_headline(ent.sent):
                 continue
             bounds = self._trim(ent)
             if bounds is None:
@@ -359,6 +360,8 @@ class EntityResolver:
             return True
         if head.dep_ == "pobj" and head.head.lower_ in self.locative:
             return True
+        if head.dep_ == "dobj" and head.head.lemma_ in self.motion_verbs:  # "visited Beijing"
+            return True
         after = m.end
         if after < len(doc) and _is_possessive(doc[after]):
             # "Beijing's Great Hall of the People" / "Beijing's most prestigious venue"
@@ -375,6 +378,17 @@ class EntityResolver:
         return False
 
 
+def _is_headline(sent: Span) -> bool:
+    """A Title Case line without a full stop: NER guesses on it are mostly wrong, gazetteer names stay."""
+    doc = sent.doc
+    starts_line = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
+    ends_line = sent.end == len(doc) or "\n" in sent[-1].text_with_ws or doc[sent.end].is_space
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    if not (starts_line and ends_line) or len(words) < 3 or len(sent) > 25 or sent[-1].text in {".", "!", "?"}:
+        return False
+    return sum(t.text[0].isupper() for t in words) / len(words) >= 0.7
+
+
 def _covered(mentions: Iterable[_Mention]) -> set[int]:
     return {i for m in mentions for i in range(m.start, m.end)}
 
@@ -386,6 +400,22 @@ def _clean(text: str) -> str:
 @lru_cache(maxsize=1)
 def _title_words() -> frozenset[str]:
     return frozenset(load_rules("titles.yaml")["words"])
+
+
+@Language.component("yalu_lines")
+def mark_line_starts(doc: Doc) -> Doc:
+    """A line break ends a sentence: titles, bylines and datelines are not run into the text.
+
+    Registered spaCy component; runs before the parser, which respects preset boundaries.
+    """
+    for token in doc[:-1]:
+        if "\n" in token.text or "\n" in token.whitespace_:
+            nxt = doc[token.i + 1]
+            if not nxt.is_space:
+                nxt.is_sent_start = True
+            elif token.i + 2 < len(doc):
+                doc[token.i + 2].is_sent_start = True
+    return doc
 
 
 @Language.factory("yalu_entities", default_config={})

@@ -83,6 +83,7 @@ class EventFinder:
         self.presupposing = set(r["presupposing_prepositions"])
         self.generic_det = set(r["generic_determiners"])
         self.habitual = set(r["habitual_words"])
+        self.located_classes = set(r["located_classes"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -196,7 +197,11 @@ class EventFinder:
                 roles["agents"] += self._resolve(child)
             elif child.dep_ in {"compound", "amod", "nmod", "npadvmod"} and child.i < noun.i:
                 for t in child.subtree:
-                    roles["agents"] += self._entity_or_demonym(t)
+                    found = self._entity_or_demonym(t)
+                    if cls in self.located_classes and t.i in self.span_at and any(self._is_place(k) for k in found):
+                        place.extend(found)  # "the Singapore summit": where, not who
+                    else:
+                        roles["agents"] += found
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=True)
 
@@ -508,6 +513,10 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
             return False
         if b["place"] and a["place"] and a["place"] != b["place"]:
             return False
+        near = abs(a["sentence_index"] - b["sentence_index"]) <= MERGE_SENTENCES
+        same_day = a["date"] is not None and b["date"] is not None and a["date"].iso == b["date"].iso
+        if not (near or same_day):
+            return False
         ours, theirs = actors(a), actors(b)
         if not ours or not theirs:
             return True
@@ -530,6 +539,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         if target is None:
             merged.append({**raw, "mentions": [raw]})
             continue
+        target["sentence_index"] = raw["sentence_index"]  # the chain's latest mention decides what is near
         for role in ("agents", "participants", "targets"):
             target[role] = list(dict.fromkeys(target[role] + raw[role]))
         target["date"] = target["date"] or raw["date"]
@@ -561,6 +571,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
 
 
 NARRATIVE_SENTENCES = 6
+MERGE_SENTENCES = 4
 
 
 def _sentence_of(sentences: list, starts: list[int]) -> int:

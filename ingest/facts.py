@@ -100,6 +100,8 @@ class FactFinder:
             owner_span = self.by_end[start]
             if _coarse(owner_span) == "State":
                 state = owner_span.id_
+            elif _coarse(owner_span) == "Organization":  # "Chinese Foreign Ministry spokesman Geng Shuang"
+                owner = owner_span
         if start >= 2 and _is_possessive(doc[start - 1]) and (start - 1) in self.by_end:
             owner = self.by_end[start - 1]
             if _coarse(owner) == "State":
@@ -109,7 +111,8 @@ class FactFinder:
             if title.lower() in self.state_leader_titles or head in {"president", "leader"} and \
                     title.lower().endswith(tuple(self.state_leader_titles)):
                 out.append((span.id_, "leaderOf", state, False, start, span.end))
-        if owner is not None and relation is not None:
+        if owner is not None:
+            relation = relation or "affiliatedWith"
             out.append((span.id_, relation if relation != "memberOf" else "affiliatedWith", owner.id_, False,
                         owner.start, span.end))
         elif owner is None and state is None:
@@ -157,8 +160,6 @@ class FactFinder:
     def _affiliation(self, person: Span, org: Span) -> tuple:
         if _coarse(org) == "State":
             return (person.id_, "country", org.id_, False, person.start, org.end)
-        if _coarse(org) == "Place":
-            return (person.id_, "locatedIn", org.id_, False, person.start, org.end)
         return (person.id_, "affiliatedWith", org.id_, False, person.start, org.end)
 
     def _apposition(self, doc: Doc, span: Span, i: int) -> list[tuple]:
@@ -289,9 +290,11 @@ def background_facts(keys: set[str], classes: dict[str, str], gaz: dict[str, Act
         located = _ancestors(actor.located_in, lambda k: gaz[k].located_in if k in gaz else None)
         countries = [gaz[k].country for k in [key, *located] if k in gaz and gaz[k].country]
         # an office's seat ("the ILD is in Beijing") says little; a company's seat is a fact analysts use
-        if coarse == "Place" or (actor.cls == "Company" and actor.located_in):
+        if coarse == "Place":
             for place in dict.fromkeys(located + countries):
                 add(key, "locatedIn", place)
+        elif actor.cls == "Company" and actor.located_in:
+            add(key, "locatedIn", actor.located_in)
         if coarse in {"Person", "Organization"} and actor.country:
             add(key, "country", actor.country)
         if actor.capital_of and classes.get(key, actor.cls) == "City":

@@ -59,6 +59,7 @@ def load_nlp(model: str | None = None) -> Language:
         nlp = spacy.load(name)
     except (OSError, ImportError) as exc:
         raise ModelError(f"cannot load spaCy model {name!r}: {exc}") from exc
+    nlp.add_pipe("yalu_lines", before="parser" if "parser" in nlp.pipe_names else None)
     nlp.add_pipe("yalu_entities")
     nlp.add_pipe("yalu_facts")
     nlp.add_pipe("yalu_events")
