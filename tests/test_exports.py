@@ -1,0 +1,117 @@
+"""Network exports (GraphML, GEXF, CSV) on a store built from hand-made records, no spaCy."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+from graph.exports import NETWORK_FORMATS, export_network, flatten
+from graph.store import Store
+from ingest.records import Document, Entity, Event, Extraction, Fact, Mention
+
+ID = "https://w3id.org/yalu/id/"
+TEXT = "Li Wei met Pak Sol in Dandong on 4 May 2021. They agreed to reopen the bridge."
+SENTENCE = "Li Wei met Pak Sol in Dandong on 4 May 2021."
+
+
+def _extraction() -> Extraction:
+    doc = Document.from_text(TEXT, title="A bridge meeting", date="2021-05-05")
+
+    def m(start: int, end: int) -> Mention:
+        return Mention(doc.id, 0, SENTENCE, start, end, TEXT[start:end])
+
+    li = Entity("li_wei_test", "Li Wei", "Person", aliases=("Minister Li",), mentions=(m(0, 6),))
+    pak = Entity("pak_sol_test", "Pak Sol", "Person", mentions=(m(11, 18),))
+    dandong = Entity("dandong", "Dandong", "City", in_gazetteer=True, mentions=(m(22, 29),))
+    china = Entity("china", "China", "State", in_gazetteer=True)
+    facts = (Fact("li_wei_test", "country", "china", source="gazetteer"),
+             Fact("dandong", "locatedIn", "china", source="gazetteer"))
+    meeting = Event("e1", "Meeting", "met", agents=("li_wei_test",), participants=("pak_sol_test",),
+                    date="2021-05-04", place="dandong", mentions=(m(7, 10),))
+    return Extraction(doc, entities=(li, pak, dandong, china), facts=facts, events=(meeting,))
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    s = Store()
+    assert s.add(_extraction()) == "added"
+    return s
+
+
+def _parse(fmt: str, text: str) -> nx.Graph:
+    buf = io.BytesIO(text.encode("utf-8"))
+    return nx.read_graphml(buf) if fmt == "graphml" else nx.read_gexf(buf)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_exports_graph_formats_round_trip(store, fmt):
+    g = _parse(fmt, export_network(store, fmt))
+    li, pak = ID + "li_wei_test", ID + "pak_sol_test"
+    assert {li, pak, ID + "dandong", ID + "china"} <= set(g.nodes)
+    node = g.nodes[li]
+    assert node["label"] == "Li Wei"
+    assert node["cls"] == "Person" and node["coarse"] == "Person"
+    assert node["country"] == "China"
+    assert node["aliases"] == "Minister Li"
+    assert int(node["degree"]) == g.degree(li)
+    assert json.loads(node["mentions"])[0]["sentence"] == SENTENCE
+    meets = [d for u, v, d in g.edges(data=True) if (u, v) in {(li, pak), (pak, li)} and d["predicate"] == "meets"]
+    assert meets and meets[0]["kind"] == "interaction"
+    assert meets[0]["polarity"] == "cooperative"
+    assert meets[0]["date"] == "2021-05-04"
+    assert meets[0]["event"].startswith("https://w3id.org/yalu/event/")
+    fact = [d for u, v, d in g.edges(data=True) if (u, v) == (li, ID + "china")]
+    assert fact and fact[0]["predicate"] == "country" and fact[0]["kind"] == "fact"
+    event = meets[0]["event"]
+    assert g.nodes[event]["cls"] == "Meeting"
+    roles = {d["predicate"] for u, v, d in g.edges(data=True) if v == event}
+    assert roles == {"agent", "participant", "place"}
+
+
+def test_exports_csv_one_row_per_event(store):
+    rows = list(csv.DictReader(io.StringIO(export_network(store, "csv"))))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["event"].startswith("https://w3id.org/yalu/event/")
+    assert (row["class"], row["date"], row["modality"]) == ("Meeting", "2021-05-04", "asserted")
+    assert (row["agents"], row["participants"], row["targets"]) == ("Li Wei", "Pak Sol", "")
+    assert (row["place"], row["trigger"]) == ("Dandong", "met")
+    assert row["sentence"] == SENTENCE
+    assert row["document"] == "A bridge meeting"
+
+
+def test_exports_flatten_leaves_only_scalars():
+    g = nx.MultiDiGraph()
+    g.add_node("a", label="A", aliases=["x", "y"], facts=[{"p": 1}], gone=None, empty=[])
+    g.add_edge("a", "a", key="k", sources=[], date=None, predicate="meets")
+    flat = flatten(g)
+    assert flat.nodes["a"] == {"label": "A", "aliases": "x; y", "facts": '[{"p": 1}]', "facts_count": 1}
+    assert flat.edges["a", "a", "k"] == {"predicate": "meets"}
+
+
+def test_exports_unknown_format_names_choices(store):
+    with pytest.raises(ValueError, match="'dot'.*graphml, gexf, csv"):
+        export_network(store, "dot")
+
+
+@pytest.mark.parametrize("fmt", NETWORK_FORMATS)
+def test_exports_cli_writes_file(tmp_path, fmt):
+    path = tmp_path / "store"
+    s = Store(path)
+    s.add(_extraction())
+    s.flush()
+    del s  # release the store's lock before the CLI opens it
+    out = tmp_path / f"x.{fmt}"
+    proc = subprocess.run([sys.executable, "-m", "graph.cli", "--store", str(path), "export", "-f", fmt,
+                           "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        assert len(list(csv.DictReader(io.StringIO(text)))) == 1
+    else:
+        assert ID + "pak_sol_test" in _parse(fmt, text)
