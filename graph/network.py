@@ -28,6 +28,9 @@ from ontology.namespace import YALU
 
 NETWORK_QUERIES = Path(__file__).resolve().parent / "queries" / "network"
 SYMMETRIC = {"meets", "cooperatesWith", "interactsWith"}
+CENTRALITY_COLUMNS = ("node", "label", "class", "country", "degree", "betweenness")
+BROKER_COLUMNS = ("node", "label", "country", "brokerage")
+COMMUNITY_COLUMNS = ("community", "node", "label", "class")
 
 
 def _local(iri: str | None) -> str | None:
@@ -172,6 +175,8 @@ def _add_events(g: nx.MultiDiGraph, store: Store, *, include_events: bool, since
         sources_ = agents or participants
         others = targets + [p for p in participants if p not in sources_]
         pairs = [(a, b) for a in sources_ for b in others if a != b]
+        if not agents and pred in SYMMETRIC:  # "talks between A and B": no agent, the participants meet
+            pairs += [(a, b) for i, a in enumerate(participants) for b in participants[i + 1:]]
         if pred in SYMMETRIC:
             pairs = [(a, b) for a, b in pairs if a < b] + [(b, a) for a, b in pairs if b < a]
         for a, b in dict.fromkeys(pairs):
@@ -200,6 +205,8 @@ def _filter(g: nx.MultiDiGraph, *, ego: str | None, hops: int, classes: Iterable
         keep = [n for n, d in g.nodes(data=True)
                 if d["coarse"] == "Event" or (d.get("country") or "").casefold() in wanted]
         g = g.subgraph(keep).copy()
+    if classes or countries:  # an event whose every actor was filtered out says nothing here
+        g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["coarse"] == "Event" and not g.degree(n)])
     if ego:
         center = find_node(g, ego)
         if center is None:
@@ -221,7 +228,7 @@ def centrality(g: nx.MultiDiGraph, *, top: int | None = None):
              "country": g.nodes[n].get("country"), "degree": degree.get(n, 0.0),
              "betweenness": between.get(n, 0.0)} for n in g.nodes]
     rows.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
-    return _tidy(rows[:top] if top else rows)
+    return _tidy(rows[:top] if top else rows, CENTRALITY_COLUMNS)
 
 
 def brokers(g: nx.MultiDiGraph, side_a: str = "China", side_b: str = "North Korea", *, top: int | None = 10):
@@ -236,7 +243,7 @@ def brokers(g: nx.MultiDiGraph, side_a: str = "China", side_b: str = "North Kore
     rows = [{"node": n, "label": g.nodes[n]["label"], "country": g.nodes[n].get("country"),
              "brokerage": s} for n, s in scores.items() if s > 0]
     rows.sort(key=lambda r: (-r["brokerage"], r["label"]))
-    return _tidy(rows[:top] if top else rows)
+    return _tidy(rows[:top] if top else rows, BROKER_COLUMNS)
 
 
 def communities(g: nx.MultiDiGraph):
@@ -245,12 +252,12 @@ def communities(g: nx.MultiDiGraph):
     groups = nx.community.greedy_modularity_communities(simple) if simple.number_of_edges() else [set(simple)]
     rows = [{"community": i, "node": n, "label": g.nodes[n]["label"], "class": g.nodes[n]["cls"]}
             for i, members in enumerate(groups) for n in sorted(members)]
-    return _tidy(rows)
+    return _tidy(rows, COMMUNITY_COLUMNS)
 
 
-def _tidy(rows: list[dict[str, Any]]):
+def _tidy(rows: list[dict[str, Any]], columns: tuple[str, ...]):
     try:
         import pandas as pd
     except ImportError:
         return rows
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(columns))
