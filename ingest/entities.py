@@ -106,7 +106,7 @@ class EntityResolver:
                     for m, s, e in self.demonyms(doc)]
         doc.spans[DEMONYMS] = filter_spans(demonyms)
         info: dict[str, dict] = {}
-        mentions = self._gazetteer_mentions(doc)
+        mentions = self._named_after_places(doc, self._gazetteer_mentions(doc))
         mentions += self._ner_mentions(doc, mentions)
         mentions = self._acronyms(doc, mentions, info)
         mentions += self._short_forms(doc, mentions)
@@ -145,6 +145,26 @@ class EntityResolver:
                     start += 1
             out.append(_Mention(start, span.end, key, self.gaz[key].cls, "gazetteer"))
         return out
+
+    def _named_after_places(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"Dandong Jinxin Trading Company" is a company, not a mention of Dandong.
+
+        An organisation name that NER finds around gazetteer places, ending in a word that
+        heads organisation names, wins over the places inside it.
+        """
+        heads = {w for words in self.rules["org_heads"].values() for w in words}
+        drop: set[int] = set()
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or _is_headline(ent.sent):
+                continue
+            bounds = self._trim(ent)
+            if bounds is None or doc[bounds[1] - 1].text not in heads:
+                continue
+            inside = [n for n, m in enumerate(mentions) if bounds[0] <= m.start and m.end <= bounds[1]]
+            if inside and all(COARSE_CLASS[mentions[n].cls] in {"Place", "State"} for n in inside) and \
+                    not any(mentions[n].start == bounds[0] and mentions[n].end == bounds[1] for n in inside):
+                drop.update(inside)
+        return [m for n, m in enumerate(mentions) if n not in drop]
 
     def _trim(self, span: Span) -> tuple[int, int] | None:
         start, end = span.start, span.end
@@ -378,9 +398,14 @@ class EntityResolver:
         return False
 
 
+HEADLINE_SENTENCES = 6  # titles, kickers and datelines open a document
+
+
 def _is_headline(sent: Span) -> bool:
-    """A Title Case line without a full stop: NER guesses on it are mostly wrong, gazetteer names stay."""
+    """A Title Case line near the top without a full stop: NER guesses on it are mostly wrong."""
     doc = sent.doc
+    if sent.start > 0 and sum(1 for _ in doc[: sent.start].sents) >= HEADLINE_SENTENCES:
+        return False
     starts_line = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
     ends_line = sent.end == len(doc) or "\n" in sent[-1].text_with_ws or doc[sent.end].is_space
     words = [t for t in sent if t.is_alpha and len(t) > 3]

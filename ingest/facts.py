@@ -187,10 +187,12 @@ class FactFinder:
                     title_end = title_end or j
                     out.append(self._affiliation(span, org))
                     break
-            if j in self.by_start:
+            if j in self.by_start and _coarse(self.by_start[j]) in {"Person", "Organization"}:
                 break
             j += 1
         end = title_end or j
+        while end > i and doc[end - 1].lower_ in self.inner:
+            end -= 1
         phrase = [t for t in doc[i:end] if not t.is_space]
         if not phrase or phrase[0].lower_ not in self.words and not any(
                 t.lower_ in self.relations or t.lower_ in self.words and t.pos_ == "NOUN" for t in phrase):

@@ -128,6 +128,13 @@ def to_records(doc: Doc, document: Document) -> Extraction:
 
     facts: list[Fact] = []
     for subj, pred, obj, literal, start, end in doc.user_data.get(FACTS, []):
+        if not literal and obj not in keys and obj in gaz and gaz[obj].cls == "State" and subj in keys:
+            # "Chinese Foreign Minister Wang Yi": the demonym names China
+            actor = gaz[obj]
+            entities.append(Entity(key=obj, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
+                                   in_gazetteer=True, mentions=(mention(start, end),)))
+            keys.add(obj)
+            classes[obj] = actor.cls
         if subj not in keys or (not literal and (obj not in keys or obj == subj)):
             continue
         facts.append(Fact(subj, pred, obj, literal=bool(literal), source="text", mention=mention(start, end)))

@@ -1,0 +1,113 @@
+"""Facts read from the text and background facts from the gazetteer, on sentences we wrote."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.facts import background_facts, inferred_facts
+from ingest.records import Fact
+from ontology.actors import load_gazetteer
+
+
+def triples(result, source=None):
+    return {(f.subject, f.predicate, f.object) for f in result.facts if source is None or f.source == source}
+
+
+def test_facts_title_and_nationality_before_a_name(extract_text):
+    r = extract_text("Chinese Foreign Minister Wang Yi arrived in Seoul.")
+    assert ("wang_yi", "title", "Foreign Minister") in triples(r, "text")
+    assert ("wang_yi", "country", "china") in triples(r, "text")
+
+
+def test_facts_state_leader_title_states_leadership(extract_text):
+    r = extract_text("South Korean President Moon Jae-in met reporters.", date="2018-05-01")
+    assert ("moon_jae_in", "leaderOf", "south_korea") in triples(r, "text")
+    assert ("moon_jae_in", "title", "President") in triples(r, "text")
+
+
+def test_facts_former_title_states_no_current_role(extract_text):
+    r = extract_text("Former President Park Geun-hye was in court.", date="2019-01-01")
+    assert ("park_geun_hye", "leaderOf", "south_korea") not in triples(r, "text")
+
+
+def test_facts_possessive_envoy(extract_text):
+    r = extract_text("Xi Jinping received Kim Jong-un\u2019s envoy Choe Ryong-hae in Beijing.", date="2013-05-24")
+    assert ("choe_ryong_hae", "envoyOf", "kim_jong_un") in triples(r, "text")
+    assert ("choe_ryong_hae", "title", "envoy") in triples(r, "text")
+
+
+def test_facts_apposition_gives_title_and_affiliation(extract_text):
+    r = extract_text("Daniel Moore, deputy director for Asia at the Harbour Policy Institute, said trade fell.")
+    assert ("daniel-moore", "affiliatedWith", "harbour-policy-institute") in triples(r, "text")
+    titles = {o for s, p, o in triples(r, "text") if s == "daniel-moore" and p == "title"}
+    assert any("deputy director" in t for t in titles)
+
+
+def test_facts_apposition_after_a_line_break(extract_text):
+    article = " ".join(["Trade across the river continued."] * 8)
+    r = extract_text(f"{article}\n\nMaria Jones\nLecturer in Korean Studies at the University of Leeds")
+    assert ("maria-jones", "affiliatedWith", "university-of-leeds") in triples(r, "text")
+
+
+def test_facts_organisation_staff_title(extract_text):
+    r = extract_text("The Tumen Trade Company (TTC) and two of TTC's top executives, "
+                     "general manager Zhang Wei and financial manager Li Na, were named.")
+    found = triples(r, "text")
+    assert ("zhang-wei", "title", "general manager") in found
+    assert ("zhang-wei", "affiliatedWith", "tumen-trade-company") in found
+
+
+def test_facts_organisation_title_owner_before_title(extract_text):
+    r = extract_text("Chinese Foreign Ministry spokesman Geng Shuang urged calm.", date="2017-11-29")
+    assert ("geng_shuang", "affiliatedWith", "china_mfa") in triples(r, "text")
+
+
+def test_facts_possessive_unit_is_part_of_its_body(extract_text):
+    r = extract_text("Officials of the Justice Department's Criminal Division filed the case.")
+    found = triples(r)
+    division = [s for s, p, o in found if p == "partOf" and o == "doj"]
+    assert division
+
+
+@pytest.mark.parametrize("text, triple", [
+    ("The company was based in Sinuiju, North Korea.", ("sinuiju", "locatedIn", "north_korea")),
+    ("Factories in the Chinese coastal city of Ningbo hired workers.", ("ningbo", "locatedIn", "china")),
+])
+def test_facts_place_nesting_from_text(extract_text, text, triple):
+    assert triple in triples(r := extract_text(text), "text"), r.facts
+
+
+def test_facts_list_of_cities_is_not_nesting(extract_text):
+    r = extract_text("Rail links reach Harbin, Changchun, Shenyang and Dalian.")
+    assert not [t for t in triples(r, "text") if t[1] == "locatedIn"]
+
+
+def test_facts_background_roles_respect_the_document_year():
+    gaz = load_gazetteer()
+    facts_2016, members = background_facts({"hu_jintao", "china"}, {}, gaz, 2016)
+    facts_2008, _ = background_facts({"hu_jintao", "china"}, {}, gaz, 2008)
+    assert ("hu_jintao", "leaderOf", "china") not in {(f.subject, f.predicate, f.object) for f in facts_2016}
+    assert ("hu_jintao", "leaderOf", "china") in {(f.subject, f.predicate, f.object) for f in facts_2008}
+    assert any(m.person == "hu_jintao" and m.organization == "china" for m in members)
+
+
+def test_facts_background_links_only_entities_in_the_document():
+    gaz = load_gazetteer()
+    facts, _ = background_facts({"dandong"}, {}, gaz, 2016)
+    assert facts == []  # China and Liaoning are not in the document
+
+
+def test_facts_background_place_nesting_is_transitive():
+    gaz = load_gazetteer()
+    facts, _ = background_facts({"dandong", "china"}, {}, gaz, 2016)
+    assert Fact("dandong", "locatedIn", "china", source="gazetteer") in facts
+
+
+def test_facts_inferred_country_of_a_company_named_after_its_city():
+    gaz = load_gazetteer()
+    keys = {"dandong-jinxin-trading-company", "dandong", "china", "zhang-wei"}
+    classes = {"dandong-jinxin-trading-company": "Company", "dandong": "City", "china": "State", "zhang-wei": "Person"}
+    facts = [Fact("zhang-wei", "affiliatedWith", "dandong-jinxin-trading-company")]
+    out = {(f.subject, f.predicate, f.object) for f in inferred_facts(keys, classes, facts, gaz)}
+    assert ("dandong-jinxin-trading-company", "locatedIn", "dandong") in out
+    assert ("dandong-jinxin-trading-company", "country", "china") in out
+    assert ("zhang-wei", "country", "china") in out
