@@ -63,10 +63,17 @@ def cli(ctx: click.Context, store_path: str, model: str | None) -> None:
 @click.option("--date", help="Publication date, ISO (YYYY-MM-DD).")
 @click.option("--source", help="Source URL or citation.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="spaCy worker processes.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where extraction runs: here, or on Dask workers (needs yalu[dask]).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler address (tcp://host:8786); without it --executor dask starts --jobs local workers.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, source, jobs: int, quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, source, jobs: int, executor: str,
+           scheduler: str | None, quiet: bool) -> None:
     """Read text, HTML or JSON Lines files (or directories, globs) into the store."""
+    if scheduler and executor != "dask":
+        raise Failure("--scheduler needs --executor dask")
     if date:
         import datetime
 
@@ -84,7 +91,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
     try:
         if progress is None:
             report = ingest_paths(store, paths, title=title, author=author, date=date, source=source,
-                                  model=ctx.obj["model"], jobs=jobs)
+                                  model=ctx.obj["model"], jobs=jobs, executor=executor, scheduler=scheduler)
         else:
             with progress:
                 task = progress.add_task("ingesting", total=None, rate=0.0)
@@ -94,7 +101,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
                     progress.update(task, advance=1, rate=(progress.tasks[0].completed + 1) / elapsed)
 
                 report = ingest_paths(store, paths, title=title, author=author, date=date, source=source,
-                                      model=ctx.obj["model"], jobs=jobs, on_progress=tick)
+                                      model=ctx.obj["model"], jobs=jobs, on_progress=tick, executor=executor,
+                                      scheduler=scheduler)
     except (ValueError, OSError) as exc:
         raise Failure(str(exc)) from None
     for line in report.skipped:

@@ -54,7 +54,8 @@ def get_nlp(model: str | None = None):
 
 
 def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, model: str | None = None,
-                     jobs: int = 1, on_progress: Callable[[str, str], None] | None = None) -> IngestReport:
+                     jobs: int = 1, on_progress: Callable[[str, str], None] | None = None,
+                     executor: str = "local", scheduler: str | None = None) -> IngestReport:
     """Extract and store documents; bad inputs are reported, never raised.
 
     Args:
@@ -63,9 +64,11 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         model: spaCy model name; default the installed English model.
         jobs: spaCy worker processes.
         on_progress: called with (source, status) after each input.
+        executor: ``"local"`` (spaCy in this process, ``jobs`` worker processes) or ``"dask"``
+            (extraction on Dask workers, see :mod:`graph.distributed`; the store is still written here).
+        scheduler: with ``executor="dask"``, a running scheduler's address; without it a local
+            cluster of ``jobs`` workers is started.
     """
-    from ingest.pipeline import extract_many
-
     report = IngestReport()
     start = time.perf_counter()
     pending: list[Document] = []
@@ -80,8 +83,17 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
             pending.append(item)
             yield item
 
-    nlp = get_nlp(model)
-    for extraction in extract_many(docs(), nlp, n_process=jobs):
+    if executor == "dask":
+        from graph.distributed import extract_distributed
+
+        extractions = extract_distributed(docs(), model=model, scheduler=scheduler, jobs=jobs)
+    elif executor == "local":
+        from ingest.pipeline import extract_many
+
+        extractions = extract_many(docs(), get_nlp(model), n_process=jobs)
+    else:
+        raise ValueError(f"unknown executor {executor!r}; choose local or dask")
+    for extraction in extractions:
         doc = extraction.document
         try:
             status = store.add(extraction)
