@@ -135,16 +135,14 @@ class EntityResolver:
 
     # ------------------------------------------------------------------ recognition
     def _gazetteer_mentions(self, doc: Doc) -> list[_Mention]:
-        spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.names(doc)])
-        out = []
-        for span in spans:
-            key = span.label_
-            start = span.start
+        candidates = []
+        for match_id, start, end in self.names(doc):
+            key = doc.vocab.strings[match_id]
             if self.gaz[key].cls == "Person":  # "President Trump": the title is a fact, the name is "Trump"
-                while start < span.end - 1 and doc[start].lower_ in _title_words():
+                while start < end - 1 and doc[start].lower_ in _title_words():
                     start += 1
-            out.append(_Mention(start, span.end, key, self.gaz[key].cls, "gazetteer"))
-        return out
+            candidates.append(Span(doc, start, end, label=key))
+        return [_Mention(s.start, s.end, s.label_, self.gaz[s.label_].cls, "gazetteer") for s in filter_spans(candidates)]
 
     def _named_after_places(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
         """"Dandong Jinxin Trading Company" is a company, not a mention of Dandong.
@@ -264,6 +262,7 @@ class EntityResolver:
 
         Replaces single-token NER guesses ("Wang" as an organisation) in ``mentions`` in place.
         """
+        self._head_words(doc, mentions)
         names: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for m in mentions:
             if m.cls != "Person" or m.end - m.start < 2:
@@ -287,6 +286,17 @@ class EntityResolver:
             start, key = max(candidates) if earlier else min(candidates)
             out.append(_Mention(token.i, token.i + 1, key, "Person", "short"))
         return out
+
+    def _head_words(self, doc: Doc, mentions: list[_Mention]) -> None:
+        """A lone head word NER took for a name ("the Peninsula") is the earlier entity it heads."""
+        heads: dict[str, _Mention] = {}
+        for m in sorted(mentions, key=lambda m: m.start):
+            if m.end - m.start >= 2 and m.cls != "Person":
+                heads[doc[m.end - 1].text] = m
+            elif m.source == "ner" and m.end - m.start == 1 and doc[m.start].text in heads:
+                full = heads[doc[m.start].text]
+                if full.start < m.start:
+                    m.key, m.cls, m.source = full.key, full.cls, "alias"
 
     def _qualifier(self, doc: Doc, start: int, demonyms: dict[int, str], mentions: dict[int, _Mention]) -> str | None:
         """The state qualifying a phrase: "Chinese foreign ministry", "China's foreign ministry"."""

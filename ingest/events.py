@@ -81,6 +81,7 @@ class EventFinder:
         self.cues = [("speculative", set(r["speculative_words"])), ("planned", set(r["planned_words"])),
                      ("hypothetical", set(r["hypothetical_words"]))]
         self.presupposing = set(r["presupposing_prepositions"])
+        self.anchoring = set(r["anchoring_words"])
         self.generic_det = set(r["generic_determiners"])
         self.habitual = set(r["habitual_words"])
         self.located_classes = set(r["located_classes"])
@@ -360,6 +361,9 @@ class EventFinder:
             item = {"text": text, "relative": relative, "start": ent.start_char}
             node, owner = ent.root, None
             for _ in range(10):
+                if node.lower_ in self.anchoring and node.dep_ in {"prep", "mark", "advmod"}:
+                    owner = -1  # "since taking power in 2011" dates another event
+                    break
                 if node.i in triggers and node.i != ent.root.i:
                     owner = node.i
                     break
@@ -476,51 +480,65 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
     """Dates against the document date, coreference of mentions, and narrative time.
 
     Several mentions of one event become one record: an event noun that refers back ("the
-    meeting") joins the latest event of its class; a second mention with a shared (or
-    affiliated) actor, no conflicting date or place and the same modality joins it too.
-    An event without a date of its own takes the latest date the text gave before it.
+    meeting") joins the latest event of its class; another mention of the same class and
+    modality joins an event when their dates and places agree and they share an actor
+    (anywhere in the text, if their narrative dates are the same) or have affiliated actors
+    (within a few sentences). An event without a date of its own takes the latest date the
+    text gave before it (narrative time), if that was recent enough.
     """
     rules = load_rules("event_rules.yaml")
     inherit = rules.get("agent_inheritance", {})
     related: dict[str, set[str]] = defaultdict(set)
+    inside: dict[str, set[str]] = defaultdict(set)
     for f in facts:
-        if not f.literal and f.predicate in {"memberOf", "leaderOf", "affiliatedWith", "partOf", "envoyOf"}:
+        if f.literal:
+            continue
+        if f.predicate in {"memberOf", "leaderOf", "affiliatedWith", "partOf", "envoyOf"}:
             related[f.subject].add(f.object)
             related[f.object].add(f.subject)
-    # narrative time: every absolute date the text gives, in order
-    timeline: list[tuple[int, DateValue]] = []
+        elif f.predicate in {"locatedIn", "capitalOf"}:
+            inside[f.subject].add(f.object)
+
+    timeline: list[tuple[int, DateValue]] = []  # (sentence, date) of every explicit date, in order
     for raw in raw_events:
-        value = None
-        sentence_base = None
-        for item in raw["dates"]:
-            if not item["relative"]:
-                sentence_base = sentence_base or parse_date(item["text"], anchor=anchor)
-        earlier = [v for s, v in timeline if s <= raw["start"]]
-        base = sentence_base or (earlier[-1] if earlier else None)
-        value = _parse_dates(raw, anchor, base)
-        raw["date"] = value
-        if value is not None:
-            timeline.append((raw["start"], value))
-    timeline.sort(key=lambda t: t[0])
+        sentence_base = next((v for v in (parse_date(i["text"], anchor=anchor) for i in raw["dates"]
+                                          if not i["relative"]) if v), None)
+        base = sentence_base or (timeline[-1][1] if timeline else None)
+        raw["date"] = _parse_dates(raw, anchor, base)
+        if raw["date"] is not None:
+            timeline.append((raw["sentence_index"], raw["date"]))
+        recent = [v for n, v in timeline if raw["sentence_index"] - n <= NARRATIVE_SENTENCES]
+        if raw["date"] is not None:
+            raw["narrative"] = raw["date"]
+        elif recent:
+            raw["narrative"] = recent[-1]
+        elif anchor is not None and raw["kind"] == "verb" and raw.get("present"):
+            raw["narrative"] = parse_date("today", anchor=anchor)
+        else:
+            raw["narrative"] = None
 
     def actors(ev: dict) -> set[str]:
         return set(ev["agents"]) | set(ev["participants"]) | set(ev["targets"])
 
-    def compatible(a: dict, b: dict) -> bool:
-        if a["cls"] != b["cls"] or a["modality"] != b["modality"]:
+    def places_agree(a: str | None, b: str | None) -> bool:
+        return not a or not b or a == b or b in inside[a] or a in inside[b]
+
+    def compatible(chain: dict, raw: dict) -> bool:
+        if chain["cls"] != raw["cls"] or chain["modality"] != raw["modality"]:
             return False
-        if _conflict(a["date"] and a["date"].iso, b["date"] and b["date"].iso):
+        if _conflict(chain["date"] and chain["date"].iso, raw["date"] and raw["date"].iso):
             return False
-        if b["place"] and a["place"] and a["place"] != b["place"]:
+        if not places_agree(chain["place"], raw["place"]):
             return False
-        near = abs(a["sentence_index"] - b["sentence_index"]) <= MERGE_SENTENCES
-        same_day = a["date"] is not None and b["date"] is not None and a["date"].iso == b["date"].iso
-        if not (near or same_day):
-            return False
-        ours, theirs = actors(a), actors(b)
+        ours, theirs = actors(chain), actors(raw)
+        near = raw["sentence_index"] - chain["last_sentence"] <= MERGE_SENTENCES
         if not ours or not theirs:
-            return True
-        return bool(ours & theirs) or any(related[x] & theirs for x in ours)
+            return near
+        if ours & theirs:
+            same_time = (chain["narrative"] is not None and raw["narrative"] is not None
+                         and not _conflict(chain["narrative"].iso, raw["narrative"].iso))
+            return near or same_time
+        return near and any(related[x] & theirs for x in ours)
 
     merged: list[dict] = []
     for raw in raw_events:
@@ -529,34 +547,30 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
             if donors and donors[-1]["agents"]:
                 raw["agents"] = list(donors[-1]["agents"])
         if raw["anaphoric"]:
-            target = next((m for m in reversed(merged) if m["cls"] == raw["cls"] and compatible(m, raw)), None)
+            target = next((m for m in reversed(merged) if compatible(m, raw)), None)
             if target is not None and raw["modality"] == "asserted":
                 target["mentions"].append(raw)
+                target["last_sentence"] = raw["sentence_index"]
             continue
         if not actors(raw):
             continue
         target = next((m for m in reversed(merged) if compatible(m, raw)), None)
         if target is None:
-            merged.append({**raw, "mentions": [raw]})
+            merged.append({**raw, "mentions": [raw], "last_sentence": raw["sentence_index"]})
             continue
-        target["sentence_index"] = raw["sentence_index"]  # the chain's latest mention decides what is near
+        target["last_sentence"] = raw["sentence_index"]
         for role in ("agents", "participants", "targets"):
             target[role] = list(dict.fromkeys(target[role] + raw[role]))
         target["date"] = target["date"] or raw["date"]
-        target["place"] = target["place"] or raw["place"]
+        target["narrative"] = target["date"] or target["narrative"] or raw["narrative"]
+        if raw["place"] and (not target["place"] or target["place"] in inside[raw["place"]]):
+            target["place"] = raw["place"]  # keep the most specific place
         target["duration"] = target["duration"] or raw["duration"]
         target["mentions"].append(raw)
 
     out: list[Event] = []
     for n, ev in enumerate(merged):
-        date = ev["date"]
-        if date is None:
-            earlier = [v for s, v in timeline if s < ev["start"]]
-            sent_gap = ev["sentence_index"] - _sentence_of(sentences, [s for s, _ in timeline if s < ev["start"]])
-            if earlier and sent_gap <= NARRATIVE_SENTENCES:
-                date = earlier[-1]
-            elif anchor is not None and ev["kind"] == "verb" and ev.get("present"):
-                date = parse_date("today", anchor=anchor)
+        date = ev["date"] or ev["narrative"]
         participants = [k for k in ev["participants"] if k not in ev["agents"]]
         mentions = tuple(
             Mention(document.id, m["sentence_index"], sentences[m["sentence_index"]].text.strip(),
@@ -572,13 +586,3 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
 
 NARRATIVE_SENTENCES = 6
 MERGE_SENTENCES = 4
-
-
-def _sentence_of(sentences: list, starts: list[int]) -> int:
-    if not starts:
-        return -(10**6)
-    last = starts[-1]
-    for n, s in enumerate(sentences):
-        if s.start_char <= last < s.end_char:
-            return n
-    return -(10**6)
