@@ -296,6 +296,11 @@ def demo(ctx, output) -> None:
         _print_result(store.query(q.text), "table")
 
 
+from graph.evaluate import eval_command  # noqa: E402 - defined beside score_graph; it uses Failure from here
+
+cli.add_command(eval_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``yalu`` script."""
     try:
