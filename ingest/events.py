@@ -134,8 +134,11 @@ class EventFinder:
             dates = self._dates(doc, tok, tok, triggers)
         if not specific and not anaphoric:
             return None
+        holders = {tok.i, anchor.i}
+        if tok.dep_ in {"nsubj", "nsubjpass"}:
+            holders.add(tok.head.i)  # "the meeting lasted 20 minutes"
         duration = next((d for d in (duration_iso(e.text) for e in doc.ents
-                                     if e.label_ in {"TIME", "DATE"} and self._attached(e.root, {tok.i, anchor.i}))
+                                     if e.label_ in {"TIME", "DATE"} and self._attached(e.root, holders))
                          if d), None)
         return {
             "cls": cls, "trigger": span.text, "kind": row["kind"], "head": tok.i,
@@ -148,6 +151,8 @@ class EventFinder:
             "modality": self._modality(anchor, tok),
             "specific": specific, "anaphoric": anaphoric,
             "present": tok.tag_ in {"VBZ", "VBP"},
+            "definite": row["kind"] == "noun" and any(
+                c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in {"the", "this", "that"}) for c in tok.children),
         }
 
     def _verb_ok(self, tok: Token, row: dict) -> bool:
@@ -299,12 +304,14 @@ class EventFinder:
             for c in tok.children:
                 if c.dep_ == "prep" and c.lower_ == "of":
                     out += self._prep_objects(c)
-        elif tok.lower_ in self.people or tok.pos_ == "NOUN":
+        elif tok.lower_ in self.people:
             for c in tok.children:
                 if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < tok.i:
                     for t in c.subtree:
                         out += self._entity_or_demonym(t)
-                elif c.dep_ in {"acl"}:  # "a train carrying Kim"
+        elif tok.pos_ == "NOUN":
+            for c in tok.children:
+                if c.dep_ == "acl":  # "a train carrying Kim"
                     for g in c.children:
                         if g.dep_ == "dobj":
                             out += self._resolve(g)
@@ -532,6 +539,8 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
             return False
         ours, theirs = actors(chain), actors(raw)
         near = raw["sentence_index"] - chain["last_sentence"] <= MERGE_SENTENCES
+        if raw.get("definite") and raw["date"] is None and ours & theirs:
+            return True  # "Kim's visit to China", paragraphs later, is the visit already told
         if not ours or not theirs:
             return near
         if ours & theirs:
