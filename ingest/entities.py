@@ -135,14 +135,29 @@ class EntityResolver:
 
     # ------------------------------------------------------------------ recognition
     def _gazetteer_mentions(self, doc: Doc) -> list[_Mention]:
-        candidates = []
+        by_bounds: dict[tuple[int, int], list[str]] = defaultdict(list)
         for match_id, start, end in self.names(doc):
             key = doc.vocab.strings[match_id]
             if self.gaz[key].cls == "Person":  # "President Trump": the title is a fact, the name is "Trump"
                 while start < end - 1 and doc[start].lower_ in _title_words():
                     start += 1
-            candidates.append(Span(doc, start, end, label=key))
+            by_bounds[(start, end)].append(key)
+        candidates = [Span(doc, start, end, label=self._namesake(doc, start, keys))
+                      for (start, end), keys in by_bounds.items()]
         return [_Mention(s.start, s.end, s.label_, self.gaz[s.label_].cls, "gazetteer") for s in filter_spans(candidates)]
+
+    def _namesake(self, doc: Doc, start: int, keys: list[str]) -> str:
+        """Of namesakes ("Ri Yong-ho" the general, "Ri Yong-ho" the minister), the one whose offices the
+        words before the name mention."""
+        if len(keys) == 1:
+            return keys[0]
+        context = {t.lower_ for t in doc[max(0, start - 6):start] if t.is_alpha and len(t) > 2}
+
+        def overlap(key: str) -> int:
+            titles = " ".join(r.title.lower() for r in self.gaz[key].roles)
+            return sum(word in titles for word in context)
+
+        return max(keys, key=overlap)
 
     def _named_after_places(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
         """"Dandong Jinxin Trading Company" is a company, not a mention of Dandong.
@@ -388,6 +403,11 @@ class EntityResolver:
         prev = doc[m.start - 1] if m.start > 0 else None
         if prev is not None and prev.lower_ in self.locative:
             return True
+        nxt = doc[m.end] if m.end < len(doc) else None
+        line_start = m.start == 0 or "\n" in doc[m.start - 1].text_with_ws
+        if line_start and nxt is not None and nxt.text in {"\u2014", "\u2013", "-", "--", "("}:
+            return True  # a dateline: "BEIJING — China on Tuesday urged ..."
+
         if head.dep_ == "pobj" and head.head.lower_ in self.locative:
             return True
         if head.dep_ == "dobj" and head.head.lemma_ in self.motion_verbs:  # "visited Beijing"

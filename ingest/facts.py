@@ -73,6 +73,10 @@ class FactFinder:
             if tok.text == "-" and words:
                 i -= 1
                 continue
+            if tok.lower_ in self.inner and words and i >= 1 and doc[i - 1].lower_ in self.words:
+                words.insert(0, i)  # "Secretary of State Mike Pompeo"
+                i -= 1
+                continue
             # "Assistant Attorney General for National Security John P. Carlin"
             j = i
             while j >= 0 and doc[j].text[:1].isupper() and doc[j].lower_ not in self.words and j > i - 4:

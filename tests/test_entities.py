@@ -111,3 +111,7 @@ def test_entities_key_is_an_ascii_slug():
     assert entity_key("Ri Sol-ju") == "ri-sol-ju"
     assert entity_key("Ñam  Öst") == "nam-ost"
     assert entity_key("!!!").startswith("x")
+
+
+def test_entities_dateline_capital_is_the_city(nlp):
+    assert keys_of(nlp, "BEIJING \u2014 China on Tuesday urged restraint.", "BEIJING") == {"beijing"}

@@ -111,3 +111,17 @@ def test_facts_inferred_country_of_a_company_named_after_its_city():
     assert ("dandong-jinxin-trading-company", "locatedIn", "dandong") in out
     assert ("dandong-jinxin-trading-company", "country", "china") in out
     assert ("zhang-wei", "country", "china") in out
+
+
+def test_facts_title_with_an_inner_preposition(extract_text):
+    r = extract_text("U.S. Secretary of State Mike Pompeo said talks would continue.", date="2018-06-01")
+    assert ("mike_pompeo", "title", "Secretary of State") in triples(r, "text")
+    assert ("mike_pompeo", "country", "united_states") in triples(r, "text")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("North Korean Foreign Minister Ri Yong-ho met Wang Yi.", "ri_yong_ho_diplomat"),
+    ("General Ri Yong-ho inspected the troops.", "ri_yong_ho_general"),
+])
+def test_facts_namesakes_told_apart_by_their_titles(extract_text, text, key):
+    assert key in {e.key for e in extract_text(text, date="2017-01-01").entities}
