@@ -2,15 +2,17 @@
 
 Nodes carry ``label``, ``cls``, ``coarse``, ``country``, ``aliases``, ``facts`` and
 ``mentions``; edges carry ``predicate``, ``kind`` (fact, interaction, role), ``polarity``,
-``event``, ``event_cls``, ``event_label``, ``date`` and ``sources``.
+``event``, ``event_cls``, ``event_label``, ``date`` and ``sources``. A symmetric interaction
+(``meets``, ``cooperatesWith``, ``interactsWith``) is one edge per pair and event, drawn from
+the smaller IRI to the larger.
 
     >>> from graph.store import Store
     >>> from graph.corpus import ingest_texts
     >>> store = Store()
     >>> _ = ingest_texts(store, ["Xi Jinping met Kim Jong-un in Beijing in March 2018."])
     >>> g = to_networkx(store)
-    >>> g.has_edge("https://w3id.org/yalu/id/xi_jinping", "https://w3id.org/yalu/id/kim_jong_un")
-    True
+    >>> [d["predicate"] for _, _, d in g.edges("https://w3id.org/yalu/id/kim_jong_un", data=True)]
+    ['meets']
 """
 from __future__ import annotations
 
