@@ -93,7 +93,8 @@ def to_networkx(store: Store, *, include_events: bool = False, since: str | None
         since, until: keep only events (and their edges) dated in this ISO window; undated ones stay.
         ego: a name or alias; keep the actor's neighbourhood of ``hops`` steps.
         classes: keep nodes of these classes (fine or coarse, e.g. ``{"Person", "State"}``).
-        countries: keep nodes whose country (or own label, for states) is one of these labels.
+        countries: keep nodes whose country (a state's own label, the state a place is located
+            in) is one of these labels.
         include_facts: add fact edges (leaderOf, partOf, ...) besides interactions.
     """
     g = nx.MultiDiGraph(title="Yalu")
@@ -125,6 +126,10 @@ def to_networkx(store: Store, *, include_events: bool = False, since: str | None
                  "doc_title": title}
         if entry not in g.nodes[s]["facts"]:
             g.nodes[s]["facts"].append(entry)
+        node = g.nodes[s]
+        if pred == "locatedIn" and node["coarse"] == "Place" and not node["country"] and o in g \
+                and g.nodes[o]["coarse"] == "State":  # ingest states a place's country as locatedIn
+            node["country"] = g.nodes[o]["label"]
         if o in g and include_facts:
             src = _source(sentence, doc, title)
             if src:

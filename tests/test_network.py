@@ -53,7 +53,9 @@ def mention(doc: Document, sentence_index: int) -> Mention:
 def first_extraction() -> Extraction:
     doc = Document.from_text(TEXT, title="Hand-made wire", date="2018-04-01")
     entities = tuple(Entity(key, label, cls, aliases=aliases, in_gazetteer=True) for key, label, cls, aliases, _ in ACTORS)
-    facts = [Fact(key, "country", country, source="gazetteer") for key, *_, country in ACTORS if country]
+    # as ingest states them: people and organisations have a country, places are located in one
+    facts = [Fact(key, "locatedIn" if cls == "City" else "country", country, source="gazetteer")
+             for key, _, cls, _, country in ACTORS if country]
     facts += [
         Fact("xi_jinping", "leaderOf", "ccp", mention=mention(doc, 0)),
         Fact("kim_jong_un", "leaderOf", "wpk", source="gazetteer"),
@@ -125,7 +127,7 @@ def test_network_nodes_are_actors_and_places_with_class_country_aliases(graph):
     assert (xi["cls"], xi["coarse"], xi["country"], xi["aliases"]) == ("Person", "Person", "China", ["Xi"])
     ccp = graph.nodes[iri("ccp")]
     assert (ccp["cls"], ccp["coarse"], ccp["country"]) == ("PoliticalParty", "Organization", "China")
-    beijing = graph.nodes[iri("beijing")]
+    beijing = graph.nodes[iri("beijing")]  # a place's country is the state it is located in
     assert (beijing["cls"], beijing["coarse"], beijing["country"]) == ("City", "Place", "China")
     dprk = graph.nodes[iri("north_korea")]  # a state's country is itself
     assert (dprk["cls"], dprk["coarse"], dprk["country"], dprk["aliases"]) == ("State", "State", "North Korea", ["DPRK"])
