@@ -156,6 +156,8 @@ class EventFinder:
         }
 
     def _verb_ok(self, tok: Token, row: dict) -> bool:
+        if tok.dep_ == "amod":
+            return False  # "a sanctioned entity": a participle describing, not an event
         needs = row.get("needs")
         if needs == "place":
             return any(self._is_place(k) for p in tok.children if p.dep_ == "prep"
@@ -219,6 +221,8 @@ class EventFinder:
             head = head.head
             subjects = [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and (skip is None or c.i != skip.i)]
             passive = passive and head.i == verb.i
+        if not subjects and skip is None and verb.dep_ == "ROOT":
+            subjects = self._stray_subject(verb)
         obj_role = row.get("object", "none")
         for s in subjects:
             actors = self._resolve(s)
@@ -246,6 +250,18 @@ class EventFinder:
                 roles["targets"] += self._resolve(child)
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
+
+    def _stray_subject(self, verb: Token) -> list[Token]:
+        """A name the parser hung elsewhere ("On 17 November Song Tao, head of ..., arrived"): the first
+        actor before the verb that is not inside a prepositional, possessive or compound phrase."""
+        for i in range(verb.sent.start, verb.i):
+            span = self.span_at.get(i)
+            tok = verb.doc[i]
+            if span is None or i != span.end - 1 or COARSE_CLASS.get(span.label_) == "Place":
+                continue
+            if tok.dep_ in {"appos", "nsubj", "npadvmod", "dep", "ROOT"}:
+                return [tok]
+        return []
 
     def _prep_role(self, prep: Token, cls: str, roles: dict, place: list, owner_is_noun: bool) -> None:
         word = prep.lower_

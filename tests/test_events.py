@@ -184,3 +184,15 @@ def test_events_duration_parser():
     assert duration_iso("two hours") == "PT2H"
     assert duration_iso("three days") == "P3D"
     assert duration_iso("years") is None
+
+
+def test_events_subject_the_parser_misplaced(extract_text):
+    r = extract_text("On 17 November 2017 Song Tao, head of the International Liaison Department, "
+                     "arrived in Pyongyang as Xi Jinping's special envoy.")
+    e = one(r, "Visit")
+    assert e.agents == ("song_tao",) and e.place == "pyongyang" and e.date == "2017-11-17"
+
+
+def test_events_participle_is_not_an_event(extract_text):
+    r = extract_text("The bank moved money for a sanctioned entity in North Korea.")
+    assert not [e for e in r.events if e.cls == "Sanction"]
