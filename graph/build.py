@@ -159,6 +159,8 @@ def interactions(event: Event) -> list[tuple[str, URIRef, str]]:
     out: list[tuple[str, URIRef, str]] = []
     sources = list(event.agents) or list(event.participants)
     others = list(event.targets) + [k for k in event.participants if k not in sources]
+    if not event.agents and not event.targets and edge in SYMMETRIC_EDGES:
+        others = list(event.participants)  # "talks between A and B": every pair meets
     for a in sources:
         for b in others:
             if a != b:

