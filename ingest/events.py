@@ -350,8 +350,16 @@ class EventFinder:
         sents = list(pronoun.doc.sents)
         idx = next(n for n, s in enumerate(sents) if s.start == pronoun.sent.start)
         earliest = sents[max(0, idx - 2)].start
-        candidates = [p for p in self.persons if earliest <= p.start < pronoun.i]
-        return candidates[-1].id_ if candidates else None
+        # an object pronoun never refers to its own verb's subject ("Kim did not meet him")
+        subjects = {c.i for c in pronoun.head.children if c.dep_ in {"nsubj", "nsubjpass"}} \
+            if pronoun.dep_ in {"dobj", "pobj", "dative"} else set()
+        candidates = [p for p in self.persons if earliest <= p.start < pronoun.i
+                      and not any(i in subjects for i in range(p.start, p.end))]
+        if not candidates:
+            return None
+        # subjects are the most salient antecedents ("Song met Choe, but Kim did not meet him": Song)
+        salient = [p for p in candidates if p.root.dep_ in {"nsubj", "nsubjpass"}]
+        return (salient or candidates)[-1].id_
 
     def _is_place(self, key: str) -> bool:
         span = next((s for s in self.span_at.values() if s.id_ == key), None)

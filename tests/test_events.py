@@ -196,3 +196,9 @@ def test_events_subject_the_parser_misplaced(extract_text):
 def test_events_participle_is_not_an_event(extract_text):
     r = extract_text("The bank moved money for a sanctioned entity in North Korea.")
     assert not [e for e in r.events if e.cls == "Sanction"]
+
+
+def test_events_object_pronoun_refers_to_the_salient_earlier_subject(extract_text):
+    r = extract_text("Song Tao met Choe Ryong-hae, but Kim Jong-un did not meet him.", date="2017-11-20")
+    negated = [e for e in r.events if e.modality == "negated"]
+    assert [(e.agents, e.participants) for e in negated] == [(("kim_jong_un",), ("song_tao",))]
