@@ -25,7 +25,7 @@ from typing import Iterable
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -89,6 +89,11 @@ class EntityResolver:
         for desc in self.descriptor_owners:
             self.descriptors.add(desc, [nlp.make_doc(desc)])
         self.capitals = {a.id: a.capital_of for a in gazetteer.values() if a.capital_of}
+        self.company_names = Matcher(nlp.vocab)
+        suffixes = self.rules["org_heads"]["Company"]
+        self.company_names.add("company", [[{"POS": "PROPN", "IS_TITLE": True, "OP": "+"},
+                                            {"ORTH": {"IN": suffixes}}, {"ORTH": {"IN": suffixes}, "OP": "?"}]],
+                               greedy="LONGEST")
         self.leaders_of: dict[str, set[str]] = defaultdict(set)  # state -> persons who ever led it
         for actor in gazetteer.values():
             for role in actor.roles:
@@ -159,6 +164,16 @@ class EntityResolver:
 
         return max(keys, key=overlap)
 
+    def _name_candidates(self, doc: Doc) -> list[Span]:
+        """NER's names, plus company names NER missed ("Liaoning Hongsheng Trading Co.")."""
+        ents = list(doc.ents)
+        taken = {i for e in ents for i in range(e.start, e.end)}
+        found = [Span(doc, s, e, label="ORG") for _, s, e in self.company_names(doc)]
+        for span in filter_spans(found):
+            if not any(i in taken for i in range(span.start, span.end)):
+                ents.append(span)
+        return ents
+
     def _named_after_places(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
         """"Dandong Jinxin Trading Company" is a company, not a mention of Dandong.
 
@@ -167,7 +182,7 @@ class EntityResolver:
         """
         heads = {w for words in self.rules["org_heads"].values() for w in words}
         drop: set[int] = set()
-        for ent in doc.ents:
+        for ent in self._name_candidates(doc):
             if ent.label_ != "ORG" or _is_headline(ent.sent):
                 continue
             bounds = self._trim(ent)
@@ -226,7 +241,7 @@ class EntityResolver:
     def _ner_mentions(self, doc: Doc, known: list[_Mention]) -> list[_Mention]:
         taken = _covered(known)
         out = []
-        for ent in doc.ents:
+        for ent in self._name_candidates(doc):
             if ent.label_ not in self.rules["ner_classes"] or _is_headline(ent.sent):
                 continue
             bounds = self._trim(ent)

@@ -54,6 +54,7 @@ class FactFinder:
             elif coarse == "Organization":
                 facts += self._org_possessive(doc, span)
                 facts += self._owned_by(doc, span)
+                facts += self._seat(doc, span)
             elif coarse == "Place":
                 facts += self._place_apposition(doc, span)
         doc.user_data[FACTS] = [list(f) for f in dict.fromkeys(facts)]
@@ -110,6 +111,11 @@ class FactFinder:
             owner = self.by_end[start - 1]
             if _coarse(owner) == "State":
                 state, owner = owner.id_, None
+        elif start >= 1 and doc[start - 1].lower_ in {"its", "their"}:
+            # "Liaoning Hongsheng Trading Co. and its general manager Wang Hailong"
+            earlier = [s for s in self.by_end.values()
+                       if span.sent.start <= s.start and s.end < start and _coarse(s) == "Organization"]
+            owner = max(earlier, key=lambda s: s.end) if earlier else None
         if state is not None:
             out.append((span.id_, "country", state, False, start, span.end))
             if title.lower() in self.state_leader_titles or head in {"president", "leader"} and \
@@ -198,6 +204,9 @@ class FactFinder:
         while end > i and doc[end - 1].lower_ in self.inner:
             end -= 1
         phrase = [t for t in doc[i:end] if not t.is_space]
+        first_noun = next((t for t in phrase if t.pos_ in {"NOUN", "PROPN"}), None)
+        if first_noun is not None and first_noun.lower_ not in self.words:
+            return [f for f in out if f[1] == "locatedIn"]  # "the sister of leader Kim": no title
         if not phrase or phrase[0].lower_ not in self.words and not any(
                 t.lower_ in self.relations or t.lower_ in self.words and t.pos_ == "NOUN" for t in phrase):
             return [f for f in out if f[1] == "locatedIn"] if phrase else out
@@ -217,6 +226,19 @@ class FactFinder:
         if inner is None or _coarse(inner) != "Organization":
             return []
         return [(inner.id_, "partOf", span.id_, False, span.start, inner.end)]
+
+    def _seat(self, doc: Doc, span: Span) -> list[tuple]:
+        """"X Trading Co., a firm based in Shenyang": where an organisation sits."""
+        for i in range(span.end, min(span.end + 8, span.sent.end - 1)):
+            tok = doc[i]
+            if tok.lower_ in RESIDENCE and doc[i + 1].lower_ in {"in", "at"}:
+                place = self._object_entity(doc, i + 2)
+                if place is not None and _coarse(place) in {"Place", "State"}:
+                    return [(span.id_, "locatedIn", place.id_, False, span.start, place.end)]
+                return []
+            if tok.text in {";", "("} or (i in self.by_start) or tok.pos_ in {"VERB", "AUX"} and tok.lower_ not in RESIDENCE:
+                return []
+        return []
 
     def _owned_by(self, doc: Doc, span: Span) -> list[tuple]:
         """"Ma Xiaohong and her company, Dandong Hongxiang": the company is the person's."""
@@ -343,6 +365,13 @@ def inferred_facts(keys: set[str], classes: dict[str, str], facts: list[Fact],
             if state in keys and key not in country:
                 country[key] = state
                 out.append(Fact(key, "country", state, source="inferred"))
+    for f in facts:  # an organisation seated in a known place belongs to that place's state
+        if f.predicate == "locatedIn" and not f.literal and f.subject not in country and f.object in gaz \
+                and COARSE_CLASS.get(classes.get(f.subject, ""), "") == "Organization":
+            state = gaz[f.object].country if gaz[f.object].cls != "State" else f.object
+            if state in keys and state != f.subject:
+                country[f.subject] = state
+                out.append(Fact(f.subject, "country", state, source="inferred"))
     links = [f for f in facts if not f.literal] + out
     for _ in range(2):  # a person's country through the company, a unit's through its parent
         for f in links:

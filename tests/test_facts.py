@@ -125,3 +125,18 @@ def test_facts_title_with_an_inner_preposition(extract_text):
 ])
 def test_facts_namesakes_told_apart_by_their_titles(extract_text, text, key):
     assert key in {e.key for e in extract_text(text, date="2017-01-01").entities}
+
+
+def test_facts_company_seat_and_its_manager(extract_text):
+    r = extract_text("China criticised the move after OFAC designated Liaoning Hongsheng Trading Co., "
+                     "a firm based in Shenyang, and its general manager Wang Hailong.", date="2018-08-03")
+    found = triples(r)
+    company = "liaoning-hongsheng-trading-co"
+    assert (company, "locatedIn", "shenyang") in found
+    assert ("wang-hailong", "affiliatedWith", company) in found
+    assert (company, "country", "china") in found and ("wang-hailong", "country", "china") in found
+
+
+def test_facts_kinship_is_not_a_title(extract_text):
+    r = extract_text("Kim Yo Jong, the sister of leader Kim Jong Un, did not comment.")
+    assert not [o for s, p, o in triples(r, "text") if s == "kim_yo_jong" and p == "title"]
