@@ -113,6 +113,7 @@ class EntityResolver:
         info: dict[str, dict] = {}
         mentions = self._named_after_places(doc, self._gazetteer_mentions(doc))
         mentions += self._ner_mentions(doc, mentions)
+        mentions += self._possessed_units(doc, mentions)
         mentions = self._acronyms(doc, mentions, info)
         mentions += self._short_forms(doc, mentions)
         mentions += self._descriptor_mentions(doc, mentions)
@@ -251,6 +252,11 @@ class EntityResolver:
             if ent.label_ == "PERSON":  # titles are facts, not part of the name
                 while start < end and doc[start].lower_ in _title_words():
                     start += 1
+            if ent.label_ == "ORG" and any(i in taken for i in range(start, end)):
+                # "the Justice Department's Criminal Division": the unit after a known body's possessive
+                poss = [i for i in range(start, end - 1) if _is_possessive(doc[i]) and i - 1 in taken]
+                if poss and not any(i in taken for i in range(poss[-1] + 1, end)):
+                    start = poss[-1] + 1
             if start >= end or any(i in taken for i in range(start, end)):
                 continue
             span = doc[start:end]
@@ -258,6 +264,25 @@ class EntityResolver:
                 continue
             label = _clean(span.text)
             out.append(_Mention(start, end, entity_key(label), self._ner_class(span, ent.label_), "ner"))
+        return out
+
+    def _possessed_units(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"the FBI's Counterintelligence Division": a Title Case unit name after a body's possessive."""
+        heads = {w for cls in ("GovernmentBody", "MilitaryOrganization") for w in self.rules["org_heads"][cls]}
+        taken = _covered(mentions)
+        out = []
+        for m in mentions:
+            if COARSE_CLASS.get(m.cls) not in {"Organization", "State"} or m.end + 2 >= len(doc) \
+                    or not _is_possessive(doc[m.end]):
+                continue
+            end = m.end + 1
+            while end < len(doc) and end - m.end <= 6 and doc[end].is_title and doc[end].pos_ == "PROPN" \
+                    and end not in taken:
+                end += 1
+            if end > m.end + 2 and doc[end - 1].text in heads:
+                span = doc[m.end + 1:end]
+                out.append(_Mention(span.start, span.end, entity_key(_clean(span.text)),
+                                    self._ner_class(span, "ORG"), "ner"))
         return out
 
     def _acronyms(self, doc: Doc, mentions: list[_Mention], info: dict) -> list[_Mention]:

@@ -115,3 +115,17 @@ def test_entities_key_is_an_ascii_slug():
 
 def test_entities_dateline_capital_is_the_city(nlp):
     assert keys_of(nlp, "BEIJING \u2014 China on Tuesday urged restraint.", "BEIJING") == {"beijing"}
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("Officials of the Justice Department\u2019s Criminal Division filed it.", "Criminal Division"),
+    ("Agents of the FBI's Counterintelligence Division made arrests.", "Counterintelligence Division"),
+])
+def test_entities_unit_after_a_known_body_possessive(nlp, text, unit):
+    found = spans(nlp, text)
+    assert any(t == unit and c == "GovernmentBody" for t, _, c in found), found
+
+
+def test_entities_company_names_ner_misses(nlp):
+    found = spans(nlp, "OFAC designated Liaoning Hongsheng Trading Co., a firm based in Shenyang.")
+    assert ("Liaoning Hongsheng Trading Co.", "liaoning-hongsheng-trading-co", "Company") in found
