@@ -241,8 +241,8 @@ class Store:
         value = _rdflib if terms else _python
         try:
             result = self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
-            if isinstance(result, bool):
-                return QueryResult(columns=["result"], rows=[(result,)], boolean=result)
+            if isinstance(result, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
+                return QueryResult(columns=["result"], rows=[(bool(result),)], boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
                 # pyoxigraph substitutes only projected variables; a parameter is not a result column
                 params = {v.value for v in subs}
