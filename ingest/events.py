@@ -101,7 +101,9 @@ class EventFinder:
             known = heads.get(head)
             if known is None or end - start > known[2] - known[1]:
                 heads[head] = (row, start, end)
-        triggers = {h for h in heads}
+        # a verb that fails its own conditions ("led to speculation") is no trigger, and owns no date
+        heads = {h: v for h, v in heads.items() if v[0]["kind"] == "noun" or self._verb_ok(doc[h], v[0])}
+        triggers = set(heads)
         events = []
         for head, (row, start, end) in sorted(heads.items()):
             event = self._event(doc, row, doc[head], doc[start:end], triggers)
@@ -127,8 +129,6 @@ class EventFinder:
             if supported:
                 self._verb_roles(anchor, cls, {"object": "none"}, roles, place, skip=tok)
         else:
-            if not self._verb_ok(tok, row):
-                return None
             self._verb_roles(tok, cls, row, roles, place)
             specific = not self._habitual(tok)
             dates = self._dates(doc, tok, tok, triggers)
@@ -164,6 +164,16 @@ class EventFinder:
                        and p.lower_ in {"in", "to", "at", "into"} for k in self._prep_objects(p))
         if needs == "at":
             return any(p.dep_ == "prep" and p.lower_ in {"at", "before"} for p in tok.children)
+        if needs == "delegation":  # "led a Chinese delegation to Pyongyang"
+            return any(c.dep_ == "dobj" and c.lemma_ in {"delegation", "mission", "team"} for c in tok.children) \
+                and any(self._is_place(k) for p in tok.children if p.dep_ == "prep" and p.lower_ in {"to", "in"}
+                        for k in self._prep_objects(p))
+        if needs == "guest":  # "hosted a banquet for the delegation", "received Kim": someone is received
+            objs = [c for c in tok.children if c.dep_ == "dobj"]
+            preps = [p for p in tok.children if p.dep_ == "prep" and p.lower_ == "for"]
+            for o in objs:
+                preps += [p for p in o.children if p.dep_ == "prep" and p.lower_ == "for"]
+            return any(self._resolve(o) for o in objs) or any(self._prep_objects(p) for p in preps)
         if needs == "missile":
             return any(c.dep_ in {"dobj", "nsubjpass"} and c.lower_ in MISSILE_WORDS for c in tok.children)
         if row.get("object") == "visitor":
@@ -236,6 +246,10 @@ class EventFinder:
         for child in verb.children:
             if skip is not None and child.i == skip.i:
                 continue
+            if child.dep_ == "dobj" and cls == "Meeting":  # "hosted a banquet for the delegation"
+                for p in child.children:
+                    if p.dep_ == "prep" and p.lower_ == "for":
+                        roles["participants"] += self._prep_objects(p)
             if child.dep_ == "dobj" and obj_role != "none":
                 actors = self._resolve(child)
                 if obj_role == "place":
@@ -270,7 +284,7 @@ class EventFinder:
             return
         if prep.dep_ == "agent" or word == "by":
             roles["agents"] += actors
-        elif word in {"with", "between", "among", "alongside"}:
+        elif word in {"with", "between", "among", "alongside"} or (word == "for" and cls == "Meeting"):
             roles["participants"] += actors
         elif word in {"on", "against", "upon"}:
             if cls in {"Sanction", "Criticism", "MilitaryAction", "LegalAction", "Purge", "Protest"}:

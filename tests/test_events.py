@@ -202,3 +202,23 @@ def test_events_object_pronoun_refers_to_the_salient_earlier_subject(extract_tex
     r = extract_text("Song Tao met Choe Ryong-hae, but Kim Jong-un did not meet him.", date="2017-11-20")
     negated = [e for e in r.events if e.modality == "negated"]
     assert [(e.agents, e.participants) for e in negated] == [(("kim_jong_un",), ("song_tao",))]
+
+
+@pytest.mark.parametrize("text, cls, actor", [
+    ("Chinese authorities arrested three North Korean defectors in Shenyang in May 2018.", "LegalAction", "north_korea"),
+    ("Li Zhanshu led a Chinese delegation to Pyongyang in September 2018.", "Visit", "li_zhanshu"),
+    ("Kim Jong-un hosted a banquet for the Chinese delegation on 9 September 2018.", "Meeting", "china"),
+    ("Xi Jinping received Kim Jong-un in Beijing on 8 January 2019.", "Meeting", "kim_jong_un"),
+])
+def test_events_more_trigger_families(extract_text, text, cls, actor):
+    assert actor in actors(one(extract_text(text), cls))
+
+
+def test_events_receiving_a_thing_is_no_meeting(extract_text):
+    assert events(extract_text("China received a shipment of coal in May 2018.")) == []
+
+
+def test_events_rejected_verb_does_not_take_the_sentence_date(extract_text):
+    r = extract_text("In April 2016, the defection to South Korea of thirteen North Korean workers "
+                     "led to speculation in Seoul.")
+    assert one(r, "Defection").date == "2016-04"
