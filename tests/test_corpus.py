@@ -1,0 +1,56 @@
+"""Ingestion into a store end to end: one node per entity across documents, idempotence, reports."""
+from __future__ import annotations
+
+import pytest
+
+from graph.corpus import ingest_paths, ingest_texts
+from graph.store import Store
+
+ONE = "Xi Jinping met Kim Jong-un in Beijing on 26 March 2018."
+TWO = "On 20 June 2019 Chinese President Xi Jinping arrived in Pyongyang."
+
+pytestmark = pytest.mark.model
+
+
+def test_corpus_two_documents_one_node_with_both_provenances():
+    store = Store()
+    report = ingest_texts(store, [ONE, TWO])
+    assert report.added == 2
+    nodes = store.query("SELECT DISTINCT ?e WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> 'Xi Jinping' }")
+    assert len(nodes) == 1
+    docs = store.query("""SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {
+        <https://w3id.org/yalu/id/xi_jinping> <http://www.w3.org/ns/prov#wasDerivedFrom>/<https://w3id.org/yalu/ontology#inDocument> ?d }""")
+    assert docs.rows == [(2,)]
+
+
+def test_corpus_ingesting_twice_changes_nothing():
+    store = Store()
+    ingest_texts(store, [ONE])
+    before = store.dataset()
+    report = ingest_texts(store, [ONE])
+    assert (report.added, report.unchanged) == (0, 1)
+    after = store.dataset()
+    assert len(before) == len(after)
+
+
+def test_corpus_paths_report_skips_and_words(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(ONE, encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    store = Store()
+    report = ingest_paths(store, [tmp_path, tmp_path / "missing.txt"], date="2018-03-28")
+    assert report.added == 1 and len(report.skipped) == 2
+    assert report.words == len(ONE.split())
+    assert "1 added" in report.summary() and "2 skipped" in report.summary()
+    assert store.documents()[0]["date"] == "2018-03-28"
+
+
+def test_corpus_changed_source_replaces_its_old_version(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(ONE, encoding="utf-8")
+    store = Store()
+    ingest_paths(store, [path])
+    path.write_text(TWO, encoding="utf-8")
+    report = ingest_paths(store, [path])
+    assert report.replaced == 1 and len(store.documents()) == 1
+    assert not store.query("ASK { ?e <http://www.w3.org/2000/01/rdf-schema#label> 'Kim Jong-un' }").boolean
