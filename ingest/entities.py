@@ -15,6 +15,7 @@ a capital stands for its state unless the text uses it as a location.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -55,6 +56,20 @@ def entity_key(label: str) -> str:
     text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return slug or "x" + str(abs(hash(label)) % 10**8)
+
+
+class Sentences:
+    """The sentences of a doc with O(log n) lookup by token; ``Token.sent`` rescans the doc each time."""
+
+    def __init__(self, doc: Doc):
+        self.spans = list(doc.sents)
+        self.starts = [s.start for s in self.spans]
+
+    def of(self, i: int) -> Span:
+        return self.spans[bisect.bisect_right(self.starts, i) - 1]
+
+    def index(self, i: int) -> int:
+        return bisect.bisect_right(self.starts, i) - 1
 
 
 @dataclass
@@ -107,6 +122,7 @@ class EntityResolver:
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
+        self.sentences = Sentences(doc)
         demonyms = [Span(doc, s, e, label="Demonym", span_id=self.nlp_id(doc, m))
                     for m, s, e in self.demonyms(doc)]
         doc.spans[DEMONYMS] = filter_spans(demonyms)
@@ -184,7 +200,7 @@ class EntityResolver:
         heads = {w for words in self.rules["org_heads"].values() for w in words}
         drop: set[int] = set()
         for ent in self._name_candidates(doc):
-            if ent.label_ != "ORG" or _is_headline(ent.sent):
+            if ent.label_ != "ORG" or _is_headline(self.sentences.of(ent.start)):
                 continue
             bounds = self._trim(ent)
             if bounds is None or doc[bounds[1] - 1].text not in heads:
@@ -243,7 +259,7 @@ class EntityResolver:
         taken = _covered(known)
         out = []
         for ent in self._name_candidates(doc):
-            if ent.label_ not in self.rules["ner_classes"] or _is_headline(ent.sent):
+            if ent.label_ not in self.rules["ner_classes"] or _is_headline(self.sentences.of(ent.start)):
                 continue
             bounds = self._trim(ent)
             if bounds is None:
@@ -398,7 +414,7 @@ class EntityResolver:
             elif desc in resolved:
                 key = resolved[desc]
             elif end - start > 1:  # a bare one-word descriptor ("army") is too vague to resolve
-                sent = doc[start].sent
+                sent = self.sentences.of(start)
                 sent_states = [(m.start, self._state_of(m.key)) for m in mentions
                                if sent.start <= m.start < sent.end and self._state_of(m.key)]
                 sent_states += [(t, demonyms[t]) for t in range(sent.start, sent.end) if t in demonyms]
@@ -471,11 +487,21 @@ class EntityResolver:
 HEADLINE_SENTENCES = 6  # titles, kickers and datelines open a document
 
 
+def _opening_end(doc: Doc) -> int:
+    """Token index where the document's opening lines (title, kicker, dateline) end."""
+    for n, sent in enumerate(doc.sents):
+        if n == HEADLINE_SENTENCES:
+            return sent.start
+    return len(doc)
+
+
 def _is_headline(sent: Span) -> bool:
     """A Title Case line near the top without a full stop: NER guesses on it are mostly wrong."""
     doc = sent.doc
-    if sent.start > 0 and sum(1 for _ in doc[: sent.start].sents) >= HEADLINE_SENTENCES:
-        return False
+    if sent.start > 0:
+        opening = doc.user_data.setdefault("yalu_opening_sentences", _opening_end(doc))
+        if sent.start >= opening:
+            return False
     starts_line = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
     ends_line = sent.end == len(doc) or "\n" in sent[-1].text_with_ws or doc[sent.end].is_space
     words = [t for t in sent if t.is_alpha and len(t) > 3]

@@ -11,6 +11,7 @@ and are normalised against the document date when records are built.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import re
@@ -23,7 +24,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
 from ingest.dates import DateValue, find_dates, parse_date, shift_date
-from ingest.entities import DEMONYMS, ENTITIES, load_rules
+from ingest.entities import DEMONYMS, ENTITIES, Sentences, load_rules
 from ingest.records import Document, Event, Fact, Mention
 from ontology.actors import COARSE_CLASS
 
@@ -91,7 +92,14 @@ class EventFinder:
         self.span_at = {i: s for s in doc.spans[ENTITIES] for i in range(s.start, s.end)}
         self.demonym_at = {i: s.id_ for s in doc.spans[DEMONYMS] for i in range(s.start, s.end)}
         self.persons = [s for s in doc.spans[ENTITIES] if s.label_ == "Person"]
-        sent_index = {s.start: n for n, s in enumerate(doc.sents)}
+        self.person_starts = [s.start for s in self.persons]
+        self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in doc.spans[ENTITIES]}
+        self.sentences = Sentences(doc)
+        self.sent_starts = self.sentences.starts
+        self.date_cache: dict[int, list[Span]] = {}
+        self.sent_ents: dict[int, list[Span]] = defaultdict(list)  # Span.ents rebuilds every entity
+        for ent in doc.ents:
+            self.sent_ents[self.sentences.of(ent.start).start].append(ent)
         heads: dict[int, tuple[dict, int, int]] = {}
         for match_id, start, end in self.matcher(doc):
             row = self.rows[doc.vocab.strings[match_id]]
@@ -108,7 +116,7 @@ class EventFinder:
         for head, (row, start, end) in sorted(heads.items()):
             event = self._event(doc, row, doc[head], doc[start:end], triggers)
             if event is not None:
-                event["sentence_index"] = sent_index[doc[head].sent.start]
+                event["sentence_index"] = self.sentences.index(head)
                 events.append(event)
         doc.user_data[EVENTS] = events
         return doc
@@ -137,7 +145,7 @@ class EventFinder:
         holders = {tok.i, anchor.i}
         if tok.dep_ in {"nsubj", "nsubjpass"}:
             holders.add(tok.head.i)  # "the meeting lasted 20 minutes"
-        duration = next((d for d in (duration_iso(e.text) for e in doc.ents
+        duration = next((d for d in (duration_iso(e.text) for e in self.sent_ents[self.sentences.of(tok.i).start]
                                      if e.label_ in {"TIME", "DATE"} and self._attached(e.root, holders))
                          if d), None)
         return {
@@ -268,7 +276,7 @@ class EventFinder:
     def _stray_subject(self, verb: Token) -> list[Token]:
         """A name the parser hung elsewhere ("On 17 November Song Tao, head of ..., arrived"): the first
         actor before the verb that is not inside a prepositional, possessive or compound phrase."""
-        for i in range(verb.sent.start, verb.i):
+        for i in range(self.sentences.of(verb.i).start, verb.i):
             span = self.span_at.get(i)
             tok = verb.doc[i]
             if span is None or i != span.end - 1 or COARSE_CLASS.get(span.label_) == "Place":
@@ -360,15 +368,14 @@ class EventFinder:
 
     def _antecedent(self, pronoun: Token) -> str | None:
         """The nearest person named before a pronoun, within three sentences."""
-        earliest = pronoun.sent.start
-        sents = list(pronoun.doc.sents)
-        idx = next(n for n, s in enumerate(sents) if s.start == pronoun.sent.start)
-        earliest = sents[max(0, idx - 2)].start
+        idx = bisect.bisect_right(self.sent_starts, pronoun.i) - 1
+        earliest = self.sent_starts[max(0, idx - 2)]
+        lo = bisect.bisect_left(self.person_starts, earliest)
+        hi = bisect.bisect_left(self.person_starts, pronoun.i)
         # an object pronoun never refers to its own verb's subject ("Kim did not meet him")
         subjects = {c.i for c in pronoun.head.children if c.dep_ in {"nsubj", "nsubjpass"}} \
             if pronoun.dep_ in {"dobj", "pobj", "dative"} else set()
-        candidates = [p for p in self.persons if earliest <= p.start < pronoun.i
-                      and not any(i in subjects for i in range(p.start, p.end))]
+        candidates = [p for p in self.persons[lo:hi] if not any(i in subjects for i in range(p.start, p.end))]
         if not candidates:
             return None
         # subjects are the most salient antecedents ("Song met Choe, but Kim did not meet him": Song)
@@ -376,12 +383,10 @@ class EventFinder:
         return (salient or candidates)[-1].id_
 
     def _is_place(self, key: str) -> bool:
-        span = next((s for s in self.span_at.values() if s.id_ == key), None)
-        return span is not None and COARSE_CLASS.get(span.label_) in {"Place", "State"}
+        return self.coarse_of.get(key) in {"Place", "State"}
 
     def _is_city(self, key: str) -> bool:
-        span = next((s for s in self.span_at.values() if s.id_ == key), None)
-        return span is not None and COARSE_CLASS.get(span.label_) == "Place"
+        return self.coarse_of.get(key) == "Place"
 
     # ------------------------------------------------------------------ time
     def _attached(self, tok: Token, anchors: set[int]) -> bool:
@@ -397,7 +402,7 @@ class EventFinder:
     def _dates(self, doc: Doc, anchor: Token, tok: Token, triggers: set[int]) -> list[dict]:
         """Date expressions attached to this event, else the sentence's one free date."""
         own, free = [], []
-        for ent in _date_spans(tok.sent):
+        for ent in self._date_spans(self.sentences.of(tok.i)):
             text = ent.text
             nxt = doc[ent.end] if ent.end < len(doc) else None
             relative = nxt is not None and nxt.lower_ in {"prior", "earlier", "later", "before", "after", "ago"}
@@ -432,6 +437,11 @@ class EventFinder:
             if c.lower_ in self.habitual and c.head in (verb, *verb.children):
                 return True
         return False
+
+    def _date_spans(self, sent: Span) -> list[Span]:
+        if sent.start not in self.date_cache:
+            self.date_cache[sent.start] = date_spans(sent, self.sent_ents[sent.start])
+        return self.date_cache[sent.start]
 
     def _modality(self, anchor: Token, tok: Token) -> str:
         for node in (tok, anchor):
@@ -478,8 +488,8 @@ class EventFinder:
         return None
 
 
-def _date_spans(sent: Span) -> list[Span]:
-    """Date expressions of a sentence: the date grammar's, then NER's where they do not overlap."""
+def date_spans(sent: Span, ents: list[Span] | None = None) -> list[Span]:
+    """Date expressions of a sentence: the date grammar's, then NER's (``ents``) where they do not overlap."""
     doc = sent.doc
     spans = []
     # Any anchor will do: only the spans are used here; values are computed with the real one later.
@@ -488,7 +498,7 @@ def _date_spans(sent: Span) -> list[Span]:
         if span is not None:
             spans.append(span)
     taken = {i for s in spans for i in range(s.start, s.end)}
-    for ent in sent.ents:
+    for ent in sent.ents if ents is None else ents:
         if ent.label_ == "DATE" and not any(i in taken for i in range(ent.start, ent.end)):
             spans.append(ent)
     return sorted(spans, key=lambda s: s.start)
@@ -552,11 +562,11 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         raw["date"] = _parse_dates(raw, anchor, base)
         if raw["date"] is not None:
             timeline.append((raw["sentence_index"], raw["date"]))
-        recent = [v for n, v in timeline if raw["sentence_index"] - n <= NARRATIVE_SENTENCES]
+        recent = timeline and raw["sentence_index"] - timeline[-1][0] <= NARRATIVE_SENTENCES
         if raw["date"] is not None:
             raw["narrative"] = raw["date"]
         elif recent:
-            raw["narrative"] = recent[-1]
+            raw["narrative"] = timeline[-1][1]
         elif anchor is not None and raw["kind"] == "verb" and raw.get("present"):
             raw["narrative"] = parse_date("today", anchor=anchor)
         else:
@@ -588,22 +598,30 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         return near and any(related[x] & theirs for x in ours)
 
     merged: list[dict] = []
+    by_class: dict[str, list[dict]] = defaultdict(list)
+
+    def candidates(cls: str) -> list[dict]:
+        return list(reversed(by_class[cls][-CHAIN_WINDOW:]))  # bounded: long documents stay linear
+
     for raw in raw_events:
         if not actors(raw) and raw["specific"]:
-            donors = [m for m in merged if m["cls"] in inherit.get(raw["cls"], ())]
-            if donors and donors[-1]["agents"]:
-                raw["agents"] = list(donors[-1]["agents"])
+            donors = [m for cls in inherit.get(raw["cls"], ()) for m in by_class[cls][-1:]]
+            donor = max(donors, key=lambda m: m["last_sentence"], default=None)
+            if donor is not None and donor["agents"]:
+                raw["agents"] = list(donor["agents"])
         if raw["anaphoric"]:
-            target = next((m for m in reversed(merged) if compatible(m, raw)), None)
+            target = next((m for m in candidates(raw["cls"]) if compatible(m, raw)), None)
             if target is not None and raw["modality"] == "asserted":
                 target["mentions"].append(raw)
                 target["last_sentence"] = raw["sentence_index"]
             continue
         if not actors(raw):
             continue
-        target = next((m for m in reversed(merged) if compatible(m, raw)), None)
+        target = next((m for m in candidates(raw["cls"]) if compatible(m, raw)), None)
         if target is None:
-            merged.append({**raw, "mentions": [raw], "last_sentence": raw["sentence_index"]})
+            chain = {**raw, "mentions": [raw], "last_sentence": raw["sentence_index"]}
+            merged.append(chain)
+            by_class[raw["cls"]].append(chain)
             continue
         target["last_sentence"] = raw["sentence_index"]
         for role in ("agents", "participants", "targets"):
@@ -633,3 +651,4 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
 
 NARRATIVE_SENTENCES = 6
 MERGE_SENTENCES = 4
+CHAIN_WINDOW = 50

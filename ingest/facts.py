@@ -12,7 +12,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ingest.entities import DEMONYMS, ENTITIES, _is_possessive, load_rules
+from ingest.entities import DEMONYMS, ENTITIES, Sentences, _is_possessive, load_rules
 from ingest.records import Fact, Membership
 from ontology.actors import COARSE_CLASS, Actor, load_gazetteer
 
@@ -41,6 +41,7 @@ class FactFinder:
         self.gaz = load_gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
+        self.sentences = Sentences(doc)
         spans = list(doc.spans[ENTITIES])
         self.by_start = {s.start: s for s in spans}
         self.by_end = {s.end: s for s in spans}
@@ -114,7 +115,7 @@ class FactFinder:
         elif start >= 1 and doc[start - 1].lower_ in {"its", "their"}:
             # "Liaoning Hongsheng Trading Co. and its general manager Wang Hailong"
             earlier = [s for s in self.by_end.values()
-                       if span.sent.start <= s.start and s.end < start and _coarse(s) == "Organization"]
+                       if self.sentences.of(span.start).start <= s.start and s.end < start and _coarse(s) == "Organization"]
             owner = max(earlier, key=lambda s: s.end) if earlier else None
         if state is not None:
             out.append((span.id_, "country", state, False, start, span.end))
@@ -133,7 +134,7 @@ class FactFinder:
 
     def _staff_owner(self, doc: Doc, span: Span) -> Span | None:
         """"DHID's top executives, general manager Zhou Jianshu": the organisation whose staff is listed."""
-        sent = span.sent
+        sent = self.sentences.of(span.start)
         for i in range(span.start - 1, max(sent.start, span.start - 40), -1):
             if doc[i].lower_ in STAFF_NOUNS:
                 for k in range(i - 1, max(sent.start - 1, i - 4), -1):
@@ -174,7 +175,7 @@ class FactFinder:
 
     def _apposition(self, doc: Doc, span: Span, i: int) -> list[tuple]:
         """"NAME, a well-known author ... living in Seoul," / "NAME\\nLecturer in X at the University of Leeds"."""
-        sent_end = min(span.sent.end + 40, len(doc))
+        sent_end = min(self.sentences.of(span.start).end + 40, len(doc))
         while i < sent_end and (doc[i].is_space or doc[i].lower_ in {"a", "an", "the"}):
             i += 1
         j = i
@@ -229,7 +230,7 @@ class FactFinder:
 
     def _seat(self, doc: Doc, span: Span) -> list[tuple]:
         """"X Trading Co., a firm based in Shenyang": where an organisation sits."""
-        for i in range(span.end, min(span.end + 8, span.sent.end - 1)):
+        for i in range(span.end, min(span.end + 8, self.sentences.of(span.start).end - 1)):
             tok = doc[i]
             if tok.lower_ in RESIDENCE and doc[i + 1].lower_ in {"in", "at"}:
                 place = self._object_entity(doc, i + 2)
@@ -245,7 +246,7 @@ class FactFinder:
         i = span.start - 1
         if i < 2 or doc[i].text != "," or doc[i - 1].lower_ not in OWNED_NOUNS or doc[i - 2].lower_ not in {"her", "his", "their"}:
             return []
-        sent = span.sent
+        sent = self.sentences.of(span.start)
         people = [s for s in doc.spans[ENTITIES] if sent.start <= s.start < i and _coarse(s) == "Person"]
         if not people:
             return []
