@@ -88,7 +88,7 @@ class RemoteStore:
 
     # ------------------------------------------------------------------ HTTP
     def _http(self, method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
-              accept: str | None = None, timeout: float | None = None) -> tuple[int, str, bytes]:
+              accept: str | None = None, timeout: float | None = None) -> tuple[int, str, bytes, Any]:
         headers = {"User-Agent": "yalu"}
         if content_type:
             headers["Content-Type"] = content_type
@@ -97,9 +97,9 @@ class RemoteStore:
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
-                return response.status, response.headers.get_content_type(), response.read()
+                return response.status, response.headers.get_content_type(), response.read(), response.headers
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get_content_type() if exc.headers else "", exc.read()
+            return exc.code, exc.headers.get_content_type() if exc.headers else "", exc.read(), exc.headers
         except (TimeoutError, socket.timeout):
             raise TimeoutError(f"query stopped after {timeout or self.timeout} s") from None
         except urllib.error.URLError as exc:
@@ -113,7 +113,7 @@ class RemoteStore:
 
     def _update(self, sparql: str) -> None:
         self._writable()
-        status, _, body = self._http("POST", self.update_url, body=sparql.encode("utf-8"),
+        status, _, body, _ = self._http("POST", self.update_url, body=sparql.encode("utf-8"),
                                      content_type="application/sparql-update")
         if status == 400:
             raise QueryError(f"SPARQL syntax error: {_message(body)}")
@@ -133,7 +133,7 @@ class RemoteStore:
         """Replace one named graph: Graph Store Protocol PUT, else DROP + INSERT DATA in one update."""
         if self._graph_store is not False:
             target = f"{self.store_url}?{urllib.parse.urlencode({'graph': name})}"
-            status, _, body = self._http("PUT", target, body=graph.serialize(format="nt").encode("utf-8"),
+            status, _, body, _ = self._http("PUT", target, body=graph.serialize(format="nt").encode("utf-8"),
                                          content_type=NTRIPLES)
             if status < 300:
                 self._graph_store = True
@@ -187,7 +187,7 @@ class RemoteStore:
     def _ask_server(self, sparql: str, *, union: bool = True, accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
                     timeout: float | None = None) -> tuple[str, bytes]:
         url = self.query_url + ("?union-default-graph" if union else "")
-        status, ctype, body = self._http("POST", url, body=urllib.parse.urlencode({"query": sparql}).encode(),
+        status, ctype, body, headers = self._http("POST", url, body=urllib.parse.urlencode({"query": sparql}).encode(),
                                          content_type="application/x-www-form-urlencoded", accept=accept,
                                          timeout=timeout)
         if status == 400:
@@ -196,6 +196,9 @@ class RemoteStore:
             raise TimeoutError(f"query stopped by the server: {_message(body)}")
         if status >= 300:
             raise QueryError(f"query failed (HTTP {status}): {_message(body)}")
+        if headers.get("Yalu-Truncated"):  # yalu serve --max-rows: a cut answer must not pass for a whole one
+            raise QueryError(f"{self.query_url} cut the answer at {headers['Yalu-Truncated']} rows "
+                             "(its --max-rows); ask for fewer")
         return ctype, body
 
     def query(self, sparql: str, *, substitutions: dict[str, Any] | None = None, terms: bool = False,
@@ -214,7 +217,8 @@ class RemoteStore:
             data = json.loads(body)
             if "boolean" in data:
                 return QueryResult(columns=["result"], rows=[(bool(data["boolean"]),)], boolean=bool(data["boolean"]))
-            columns = data["head"]["vars"]
+            params = {k.lstrip("?$") for k in substitutions or {}}
+            columns = [c for c in data["head"]["vars"] if c not in params]  # as Store.query gives them
             bindings = data["results"]["bindings"][:limit]
             return QueryResult(columns=columns, rows=[tuple(value(b.get(c)) for c in columns) for b in bindings])
         graph = _parse_graph(ctype, body)
@@ -236,7 +240,7 @@ class RemoteStore:
     def dataset(self, *, include_ontology: bool = True) -> Dataset:
         """Every graph as an rdflib Dataset: Graph Store Protocol GET, else a SELECT over all quads."""
         ds = Dataset()
-        status, _, body = self._http("GET", self.store_url, accept=NQUADS)
+        status, _, body, _ = self._http("GET", self.store_url, accept=NQUADS)
         if status < 300:
             ds.parse(data=body.decode("utf-8"), format="nquads")
         else:

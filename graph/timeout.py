@@ -12,7 +12,7 @@ so each query pays for a fork and a store opening, not for importing rdflib and 
 and no worker is forked from a process that runs threads (``yalu serve`` does).
 
     >>> from graph.store import Store
-    >>> query_with_timeout(Store(), "ASK { ?s ?p ?o }", timeout=5).boolean
+    >>> query_with_timeout(Store(), "ASK { ?d a <https://w3id.org/yalu/ontology#Document> }", timeout=5).boolean
     False
 """
 from __future__ import annotations
