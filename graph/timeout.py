@@ -18,6 +18,8 @@ and no worker is forked from a process that runs threads (``yalu serve`` does).
 from __future__ import annotations
 
 import multiprocessing as mp
+import shutil
+import tempfile
 import threading
 from functools import lru_cache
 from typing import Any
@@ -53,7 +55,8 @@ def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions
         return store.query(sparql, timeout=timeout, **options)
     if store.path is None:
         return _in_thread(store, sparql, timeout, options)
-    worker, answers = _start(str(store.path), sparql, options)
+    scratch = tempfile.mkdtemp(prefix="yalu-query-")  # the worker's snapshot goes here, so a killed one leaves none
+    worker, answers = _start(str(store.path), sparql, options, scratch)
     answer = None
     try:
         if answers.poll(timeout):
@@ -65,6 +68,7 @@ def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions
             worker.kill()
         worker.join()
         answers.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     if answer is None:
         raise TimeoutError(f"query stopped after {timeout} s")
     kind, payload = answer
@@ -88,18 +92,19 @@ def _context():
     return mp.get_context("spawn")
 
 
-def _start(location: str, sparql: str, options: dict[str, Any]):
+def _start(location: str, sparql: str, options: dict[str, Any], scratch: str):
     """A started worker process and the end of the pipe its answer comes through."""
     ctx = _context()
     answers, sender = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_work, args=(sender, location, sparql, options), daemon=True,
+    worker = ctx.Process(target=_work, args=(sender, location, sparql, options, scratch), daemon=True,
                          name="yalu-query")
     worker.start()
     sender.close()  # so that recv() sees EOF when the worker dies
     return worker, answers
 
 
-def _work(sender, location: str, sparql: str, options: dict[str, Any]) -> None:
+def _work(sender, location: str, sparql: str, options: dict[str, Any], scratch: str) -> None:
+    tempfile.tempdir = scratch
     try:
         store = open_store(location, read_only=True)
         answer: tuple[str, Any] = ("ok", store.query(sparql, **options))

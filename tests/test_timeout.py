@@ -40,8 +40,9 @@ def started(monkeypatch):
     workers = []
     start = timeout_module._start
 
-    def spy(*args, **kwargs):
-        worker, answers = start(*args, **kwargs)
+    def spy(*args):
+        worker, answers = start(*args)
+        worker.scratch = Path(args[-1])  # where its snapshot, if any, is written
         workers.append(worker)
         return worker, answers
 
@@ -81,6 +82,14 @@ def test_timeout_reads_a_store_another_handle_is_writing(tmp_path, make_extracti
     # the worker is another process, so it reads a snapshot of the store this process writes
     store = _fill(Store(tmp_path / "busy"), make_extraction)
     assert query_with_timeout(store, FAST, timeout=30) == store.query(FAST)
+
+
+def test_timeout_killed_worker_leaves_no_snapshot(tmp_path, make_extraction, started):
+    store = _fill(Store(tmp_path / "busy"), make_extraction)  # held here, so the worker reads a snapshot
+    with pytest.raises(TimeoutError):
+        query_with_timeout(store, SLOW, timeout=0.5)
+    (worker,) = started
+    assert worker.exitcode == -signal.SIGKILL and not worker.scratch.exists()
 
 
 def test_timeout_in_memory_store_uses_a_thread(make_extraction):
