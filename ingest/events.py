@@ -520,7 +520,8 @@ def _parse_dates(raw: dict, anchor: datetime.date | None, base: DateValue | None
         if item["relative"]:
             value = shift_date(base, item["text"]) if base else None
         else:
-            value = parse_date(item["text"], anchor=anchor)
+            # "earlier in the year", "a year earlier": relative to the story's time, not the document's
+            value = parse_date(item["text"], anchor=anchor) or (shift_date(base, item["text"]) if base else None)
         if value is not None:
             return value
     return None

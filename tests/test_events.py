@@ -222,3 +222,9 @@ def test_events_rejected_verb_does_not_take_the_sentence_date(extract_text):
     r = extract_text("In April 2016, the defection to South Korea of thirteen North Korean workers "
                      "led to speculation in Seoul.")
     assert one(r, "Defection").date == "2016-04"
+
+
+def test_events_relative_phrase_counts_from_the_story_time(extract_text):
+    r = extract_text("On 29 November 2017 North Korea launched a missile. Earlier in the year the US Department "
+                     "of the Treasury imposed sanctions on several Chinese trading companies.", date="2017-12-15")
+    assert one(r, "Sanction").date == "2017"
