@@ -544,6 +544,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
     """
     rules = load_rules("event_rules.yaml")
     inherit = rules.get("agent_inheritance", {})
+    undated_merge = set(rules.get("undated_merge_classes", ()))
     related: dict[str, set[str]] = defaultdict(set)
     inside: dict[str, set[str]] = defaultdict(set)
     for f in facts:
@@ -595,7 +596,9 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         if ours & theirs:
             same_time = (chain["narrative"] is not None and raw["narrative"] is not None
                          and not _conflict(chain["narrative"].iso, raw["narrative"].iso))
-            return near or same_time
+            # a spokesman quoted again later in the story, with nothing to date it, is the same briefing
+            undated_repeat = raw["narrative"] is None and raw["cls"] in undated_merge
+            return near or same_time or undated_repeat
         return near and any(related[x] & theirs for x in ours)
 
     merged: list[dict] = []

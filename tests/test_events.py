@@ -228,3 +228,10 @@ def test_events_relative_phrase_counts_from_the_story_time(extract_text):
     r = extract_text("On 29 November 2017 North Korea launched a missile. Earlier in the year the US Department "
                      "of the Treasury imposed sanctions on several Chinese trading companies.", date="2017-12-15")
     assert one(r, "Sanction").date == "2017"
+
+
+def test_events_undated_statement_by_the_same_agent_later_in_the_story_merges(extract_text):
+    text = ("At China's foreign ministry briefing on Friday, officials spoke. " + "Trade went on. " * 8 +
+            "China's foreign ministry spokesman commented on the announcement.")
+    r = extract_text(text, date="2013-12-13")
+    assert len([e for e in events(r) if e.cls == "Statement"]) == 1
