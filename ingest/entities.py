@@ -228,6 +228,8 @@ class EntityResolver:
         text = _clean(span.text)
         if not text or not text[0].isupper() or text in self.not_names or len(span) > 8:
             return False
+        if all(t.lower_ in _title_words() or t.is_punct for t in span):
+            return False  # "Defense" in "Chinese Defense Minister Wei Fenghe" is part of a title
         if any(t.text in self.not_names for t in span) and len(span) == 1:
             return False
         if label == "PERSON":

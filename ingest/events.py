@@ -562,7 +562,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
                                           if not i["relative"]) if v), None)
         base = sentence_base or (timeline[-1][1] if timeline else None)
         raw["date"] = _parse_dates(raw, anchor, base)
-        if raw["date"] is not None:
+        if raw["date"] is not None and raw["modality"] == "asserted":  # plans do not move the story's clock
             timeline.append((raw["sentence_index"], raw["date"]))
         recent = timeline and raw["sentence_index"] - timeline[-1][0] <= NARRATIVE_SENTENCES
         if raw["date"] is not None:

@@ -156,6 +156,8 @@ class FactFinder:
                 out.append(self._affiliation(span, org))
         if i < len(doc) and (doc[i].text == "," or "\n" in doc[i].text):
             out += self._apposition(doc, span, i + 1)
+        elif i + 1 < len(doc) and doc[i].lemma_ == "be" and doc[i].dep_ in {"ROOT", "ccomp", "conj"}:
+            out += self._apposition(doc, span, i + 1)  # "Jane Smith is a senior fellow at the X Institute"
         return out
 
     def _object_entity(self, doc: Doc, i: int) -> Span | None:

@@ -38,6 +38,7 @@ class YALU(DefinedNamespace):
     Meeting: URIRef
     Mention: URIRef
     MilitaryAction: URIRef
+    MilitaryExercise: URIRef
     MilitaryOrganization: URIRef
     MissileTest: URIRef
     Modality: URIRef

@@ -235,3 +235,15 @@ def test_events_undated_statement_by_the_same_agent_later_in_the_story_merges(ex
             "China's foreign ministry spokesman commented on the announcement.")
     r = extract_text(text, date="2013-12-13")
     assert len([e for e in events(r) if e.cls == "Statement"]) == 1
+
+
+def test_events_military_exercise(extract_text):
+    e = one(extract_text("The People's Liberation Army held exercises near the border in March.", date="2019-04-12"),
+            "MilitaryExercise")
+    assert e.agents == ("pla",) and e.date == "2019-03"
+
+
+def test_events_planned_event_does_not_set_the_story_clock(extract_text):
+    r = extract_text("Xi Jinping is expected to visit Seoul next year. Moon Jae-in said he welcomed it.",
+                     date="2019-04-12")
+    assert one(r, "Statement").date != "2020"

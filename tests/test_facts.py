@@ -140,3 +140,16 @@ def test_facts_company_seat_and_its_manager(extract_text):
 def test_facts_kinship_is_not_a_title(extract_text):
     r = extract_text("Kim Yo Jong, the sister of leader Kim Jong Un, did not comment.")
     assert not [o for s, p, o in triples(r, "text") if s == "kim_yo_jong" and p == "title"]
+
+
+def test_facts_copular_title_and_affiliation(extract_text):
+    r = extract_text("Trade grew. Jane Smith is a senior fellow at the Asia Policy Institute.")
+    found = triples(r, "text")
+    assert ("jane-smith", "affiliatedWith", "asia-policy-institute") in found
+    assert ("jane-smith", "title", "senior fellow") in found
+
+
+def test_facts_office_word_is_not_an_organisation(extract_text):
+    r = extract_text("Chinese Defense Minister Wei Fenghe visited Pyongyang in August 2019.", date="2019-09-01")
+    assert ("wei_fenghe", "title", "Defense Minister") in triples(r, "text")
+    assert all(e.key != "defense" for e in r.entities)
