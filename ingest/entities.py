@@ -119,6 +119,7 @@ class EntityResolver:
         self.locative = set(self.rules["locative_prepositions"])
         self.honorifics = set(self.rules["honorifics"])
         self.motion_verbs = set(self.rules["motion_verbs"])
+        self.elliptic: dict[str, str] = self.rules["elliptic_names"]
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -132,6 +133,7 @@ class EntityResolver:
         mentions += self._possessed_units(doc, mentions)
         mentions = self._acronyms(doc, mentions, info)
         mentions += self._short_forms(doc, mentions)
+        mentions += self._elliptic_names(doc, mentions)
         mentions += self._descriptor_mentions(doc, mentions)
         mentions += self._leader_descriptions(doc, mentions)
         self._metonymy(doc, mentions)
@@ -358,6 +360,20 @@ class EntityResolver:
             candidates = earlier or names[token.text]
             start, key = max(candidates) if earlier else min(candidates)
             out.append(_Mention(token.i, token.i + 1, key, "Person", "short"))
+        return out
+
+    def _elliptic_names(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"the North" for North Korea, in a text that names North Korea."""
+        named = {m.key for m in mentions}
+        taken = _covered(mentions)
+        out = []
+        for token in doc:
+            key = self.elliptic.get(token.text)
+            if key is None or key not in named or token.i in taken or token.i == 0:
+                continue
+            nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if doc[token.i - 1].lower_ == "the" and (nxt is None or not nxt.text[:1].isupper()):
+                out.append(_Mention(token.i, token.i + 1, key, self.gaz[key].cls, "alias"))
         return out
 
     def _head_words(self, doc: Doc, mentions: list[_Mention]) -> None:

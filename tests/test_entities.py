@@ -129,3 +129,8 @@ def test_entities_unit_after_a_known_body_possessive(nlp, text, unit):
 def test_entities_company_names_ner_misses(nlp):
     found = spans(nlp, "OFAC designated Liaoning Hongsheng Trading Co., a firm based in Shenyang.")
     assert ("Liaoning Hongsheng Trading Co.", "liaoning-hongsheng-trading-co", "Company") in found
+
+
+def test_entities_the_north_once_north_korea_is_named(nlp):
+    assert keys_of(nlp, "North Korea tested a missile. Sanctions on the North followed.", "North") == {"north_korea"}
+    assert keys_of(nlp, "Winter came to the North early.", "North") == set()
