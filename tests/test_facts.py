@@ -153,3 +153,8 @@ def test_facts_office_word_is_not_an_organisation(extract_text):
     r = extract_text("Chinese Defense Minister Wei Fenghe visited Pyongyang in August 2019.", date="2019-09-01")
     assert ("wei_fenghe", "title", "Defense Minister") in triples(r, "text")
     assert all(e.key != "defense" for e in r.entities)
+
+
+def test_facts_nationality_inside_an_apposition(extract_text):
+    r = extract_text("Park Min-jun, a former North Korean diplomat, spoke in Seoul.")
+    assert ("park-min-jun", "country", "north_korea") in triples(r, "text")
