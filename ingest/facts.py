@@ -217,7 +217,8 @@ class FactFinder:
             return out
         title = doc[phrase[0].i:phrase[-1].i + 1].text
         out.append((span.id_, "title", title, True, span.start, end))
-        states = [sid for k, sid in self.demonym_end.items() if phrase[0].i < k <= phrase[-1].i + 1]
+        states = [sid for k, sid in self.demonym_end.items()  # the demonym must qualify the title itself
+                  if phrase[0].i < k <= phrase[-1].i and doc[k].lower_ in self.words]
         if len(states) == 1 and _coarse(span) == "Person":  # "Thae Yong-ho, a former North Korean diplomat"
             out.append((span.id_, "country", states[0], False, span.start, end))
         return out

@@ -158,3 +158,9 @@ def test_facts_office_word_is_not_an_organisation(extract_text):
 def test_facts_nationality_inside_an_apposition(extract_text):
     r = extract_text("Park Min-jun, a former North Korean diplomat, spoke in Seoul.")
     assert ("park-min-jun", "country", "north_korea") in triples(r, "text")
+
+
+def test_facts_demonym_of_a_field_is_no_nationality(extract_text):
+    article = " ".join(["Trade across the river continued."] * 8)
+    r = extract_text(f"{article}\n\nMaria Jones\nLecturer in Chinese History at the University of Leeds")
+    assert not [o for s, p, o in triples(r, "text") if s == "maria-jones" and p == "country"]
