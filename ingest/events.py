@@ -218,6 +218,10 @@ class EventFinder:
         return False, bool(dets & {"the", "this", "that"})
 
     def _noun_roles(self, noun: Token, cls: str, roles: dict, place: list) -> None:
+        if noun.dep_ in {"nsubj", "nsubjpass"}:  # "talks ... resumed in Beijing": where the verb says
+            for prep in noun.head.children:
+                if prep.dep_ == "prep" and prep.lower_ in {"in", "at"}:
+                    place.extend(a for a in self._prep_objects(prep) if self._is_place(a))
         for child in noun.children:
             if child.dep_ == "poss":
                 roles["agents"] += self._resolve(child)
@@ -307,7 +311,8 @@ class EventFinder:
             place.extend(a for a in actors if self._is_place(a))
         elif word == "from" and cls in {"Defection", "MissileTest", "NuclearTest"}:
             place.extend(a for a in actors if self._is_city(a))
-            roles["agents"] += [a for a in actors if not self._is_city(a)]
+            rest = [a for a in actors if not self._is_city(a)]
+            roles["participants" if cls == "Defection" else "agents"] += rest
         elif word == "of" and owner_is_noun:
             key = "targets" if cls in {"Purge", "Sanction", "LegalAction"} else "agents"
             roles[key] += actors
@@ -338,6 +343,10 @@ class EventFinder:
                 out.append(person)
         elif tok.lower_ in self.author_pronouns:
             out.append(AUTHOR)
+        elif tok.lower_ == "its":
+            body = self._nearest_body(tok)  # "sanctions on North Korea after its nuclear test"
+            if body:
+                out.append(body)
         elif tok.lower_ in PLACE_TYPE_NOUNS:
             for c in tok.children:
                 if c.dep_ == "prep" and c.lower_ == "of":
@@ -365,6 +374,15 @@ class EventFinder:
         if tok.i in self.demonym_at:
             return [self.demonym_at[tok.i]] if tok.i + 1 not in self.demonym_at else []
         return []
+
+    def _nearest_body(self, pronoun: Token) -> str | None:
+        """The nearest state or organisation named before "its" in the same sentence."""
+        sent = self.sentences.of(pronoun.i)
+        for i in range(pronoun.i - 1, sent.start - 1, -1):
+            span = self.span_at.get(i)
+            if span is not None and COARSE_CLASS.get(span.label_) in {"State", "Organization"}:
+                return span.id_
+        return None
 
     def _antecedent(self, pronoun: Token) -> str | None:
         """The nearest person named before a pronoun, within three sentences."""

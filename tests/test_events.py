@@ -247,3 +247,13 @@ def test_events_planned_event_does_not_set_the_story_clock(extract_text):
     r = extract_text("Xi Jinping is expected to visit Seoul next year. Moon Jae-in said he welcomed it.",
                      date="2019-04-12")
     assert one(r, "Statement").date != "2020"
+
+
+def test_events_place_from_the_verb_an_event_noun_is_subject_of(extract_text):
+    e = one(extract_text("Talks between China and North Korea resumed in Beijing on 2 June 2016."), "Meeting")
+    assert e.place == "beijing" and {"china", "north_korea"} <= set(e.participants)
+
+
+def test_events_its_refers_to_the_nearest_body_named_before(extract_text):
+    r = extract_text("The UN Security Council imposed sanctions on North Korea after its nuclear test in January 2016.")
+    assert one(r, "NuclearTest").agents == ("north_korea",)
