@@ -343,7 +343,7 @@ class EventFinder:
                 out.append(person)
         elif tok.lower_ in self.author_pronouns:
             out.append(AUTHOR)
-        elif tok.lower_ == "its":
+        elif tok.lower_ == "its" or (tok.lower_ == "it" and tok.dep_ == "nsubj"):
             body = self._nearest_body(tok)  # "sanctions on North Korea after its nuclear test"
             if body:
                 out.append(body)
@@ -626,7 +626,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         return list(reversed(by_class[cls][-CHAIN_WINDOW:]))  # bounded: long documents stay linear
 
     for raw in raw_events:
-        if not actors(raw) and raw["specific"]:
+        if not actors(raw) and raw["specific"] and raw["kind"] == "noun":
             donors = [m for cls in inherit.get(raw["cls"], ()) for m in by_class[cls][-1:]]
             donor = max(donors, key=lambda m: m["last_sentence"], default=None)
             if donor is not None and donor["agents"]:

@@ -257,3 +257,19 @@ def test_events_place_from_the_verb_an_event_noun_is_subject_of(extract_text):
 def test_events_its_refers_to_the_nearest_body_named_before(extract_text):
     r = extract_text("The UN Security Council imposed sanctions on North Korea after its nuclear test in January 2016.")
     assert one(r, "NuclearTest").agents == ("north_korea",)
+
+
+def test_events_denial_with_a_pronoun_subject(extract_text):
+    r = extract_text("North Korea conducted a nuclear test in 2017. Pyongyang denied that it had tested a missile.",
+                     date="2018-01-01")
+    assert [(e.agents, e.modality) for e in r.events if e.cls == "MissileTest"] == [(("north_korea",), "negated")]
+
+
+def test_events_a_paragraph_of_conjecture_asserts_nothing(extract_text):
+    text = ("If Kim Jong-un visits Beijing again, Xi Jinping may offer economic aid. Some analysts believe "
+            "China could impose tougher sanctions on North Korea. A meeting between Xi Jinping and Kim Jong-un "
+            "would signal warmer ties. There is no sign that China will sanction North Korea. Rumours that "
+            "Kim Jong-un met Xi Jinping secretly in 2017 were never confirmed. China reportedly sanctioned "
+            "North Korean banks in 2017. Xi Jinping wants to meet Moon Jae-in. Kim Jong-un threatened to "
+            "conduct a seventh nuclear test.")
+    assert events(extract_text(text, date="2018-01-01")) == []
