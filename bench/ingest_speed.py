@@ -1,0 +1,176 @@
+"""Ingestion speed: Yalu end to end against the bare spaCy model it builds on, and --jobs 2 against 1.
+
+A synthetic corpus (``bench/synthetic.py``: ~200 news-like documents of ~150 words written
+from templates and the gazetteer's names) is read
+
+  (a) by ``nlp.pipe`` of the same spaCy model, texts only (the floor), and
+  (b) by Yalu end to end into an in-memory Store (``graph.corpus.ingest_texts``): Yalu's
+      spaCy components, records, RDF and store writes,
+
+then by Yalu with ``jobs=2`` (spaCy multiprocessing) and with ``--executor dask`` on a local
+cluster of two workers (started before the clock). Models are loaded and warmed before timing.
+Prints words/s, the ratios (targets: Yalu <= 1.15 x spaCy's time; jobs 2 >= 1.7 x jobs 1),
+a breakdown of one run by step, PASS/FAIL lines, and writes the "Ingestion" section of
+``bench/README.md``. When the jobs target is missed it profiles the parent process (cProfile).
+
+Run: ``python bench/ingest_speed.py`` (``--docs 60 --repeats 1`` for a quick look).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import logging
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import machine, news_texts, table, write_section  # noqa: E402
+
+from graph.corpus import get_nlp, ingest_texts  # noqa: E402
+from graph.store import Store  # noqa: E402
+
+OVERHEAD_TARGET = 1.15
+JOBS_TARGET = 1.7
+
+
+def _timed(fn, repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def _breakdown(texts: list[str]) -> list[tuple[str, float]]:
+    """Seconds per step of one single-process run: each pipeline component, records, RDF, store."""
+    from graph.build import build_graph
+    from ingest.pipeline import to_records
+    from ingest.records import Document
+
+    nlp = get_nlp()
+    documents = [Document.from_text(t) for t in texts]
+    steps: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    docs = [nlp.make_doc(t) for t in texts]
+    steps.append(("tokenizer", time.perf_counter() - start))
+    for name, proc in nlp.pipeline:
+        start = time.perf_counter()
+        docs = list(proc.pipe(docs, batch_size=16)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+        steps.append((name, time.perf_counter() - start))
+    start = time.perf_counter()
+    records = [to_records(d, doc) for d, doc in zip(docs, documents)]
+    steps.append(("to_records (ingest.pipeline)", time.perf_counter() - start))
+    start = time.perf_counter()
+    graphs = [build_graph(r) for r in records]
+    steps.append(("build_graph (rdflib)", time.perf_counter() - start))
+    store = Store()
+    start = time.perf_counter()
+    for r in records:
+        store.add(r)
+    steps.append(("Store.add (incl. build_graph again)", time.perf_counter() - start))
+    del graphs
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--words", type=int, default=150)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask row")
+    parser.add_argument("--no-readme", action="store_true", help="do not write bench/README.md")
+    args = parser.parse_args(argv)
+
+    where = machine()
+    texts = news_texts(args.docs, words=args.words)
+    words = sum(len(t.split()) for t in texts)
+    print(f"{len(texts)} synthetic documents, {words} words; {where}")
+
+    import spacy
+
+    from ingest.pipeline import default_model
+
+    model = default_model()
+    raw = spacy.load(model)
+    list(raw.pipe(texts[:8]))
+    nlp = get_nlp()
+    ingest_texts(Store(), texts[:8])  # warm: gazetteer, patterns, ontology
+    del nlp
+
+    t_spacy = _timed(lambda: list(raw.pipe(texts, batch_size=16)), args.repeats)
+    t_yalu = _timed(lambda: ingest_texts(Store(), texts), args.repeats)
+    t_jobs2 = _timed(lambda: ingest_texts(Store(), texts, jobs=2), args.repeats)
+    t_dask = None
+    if not args.no_dask:
+        try:
+            import distributed
+        except ImportError:
+            print("dask not installed: skipping the Dask row")
+        else:
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                          silence_logs=logging.ERROR) as cluster:
+                address = cluster.scheduler_address
+                ingest_texts(Store(), texts[:8], executor="dask", scheduler=address)  # workers load the model
+                t_dask = _timed(lambda: ingest_texts(Store(), texts, executor="dask", scheduler=address),
+                                args.repeats)
+
+    rows = [
+        [f"spaCy `nlp.pipe` ({model}), texts only", f"{t_spacy:.2f}", f"{words / t_spacy:,.0f}", "1.00 (floor)"],
+        ["Yalu end to end, jobs=1", f"{t_yalu:.2f}", f"{words / t_yalu:,.0f}", f"{t_yalu / t_spacy:.2f} x spaCy"],
+        ["Yalu end to end, jobs=2", f"{t_jobs2:.2f}", f"{words / t_jobs2:,.0f}",
+         f"{t_yalu / t_jobs2:.2f} x faster than jobs=1"],
+    ]
+    if t_dask is not None:
+        rows.append(["Yalu, --executor dask, 2 local workers", f"{t_dask:.2f}", f"{words / t_dask:,.0f}",
+                     f"{t_yalu / t_dask:.2f} x faster than jobs=1"])
+    result = table(["run", "seconds (median)", "words/s", "ratio"], rows)
+    print("\n" + result)
+
+    steps = _breakdown(texts)
+    total = sum(s for name, s in steps if not name.startswith("build_graph"))
+    step_rows = [[name, f"{s:.2f}", f"{100 * s / total:.0f}%" if not name.startswith("build_graph") else "(in Store.add)"]
+                 for name, s in steps]
+    breakdown = table(["step (one run, one process)", "seconds", "share"], step_rows)
+    print("\n" + breakdown)
+
+    overhead, speedup = t_yalu / t_spacy, t_yalu / t_jobs2
+    verdicts = [
+        f"{'PASS' if overhead <= OVERHEAD_TARGET else 'FAIL'}: Yalu takes {overhead:.2f} x spaCy's time "
+        f"(target <= {OVERHEAD_TARGET})",
+        f"{'PASS' if speedup >= JOBS_TARGET else 'FAIL'}: jobs=2 is {speedup:.2f} x jobs=1 (target >= {JOBS_TARGET})",
+    ]
+    profile = ""
+    if speedup < JOBS_TARGET:
+        prof = cProfile.Profile()
+        prof.enable()
+        ingest_texts(Store(), texts, jobs=2)
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
+        profile = "\n".join(line for line in out.getvalue().splitlines()
+                            if line.strip() and not line.startswith(("   Ordered", "   List reduced")))
+        print("\nparent process of a jobs=2 run (cProfile, by own time):\n" + profile)
+    print()
+    print("\n".join(verdicts))
+
+    if not args.no_readme:
+        body = "\n\n".join([
+            "`python bench/ingest_speed.py` — " + __doc__.split("\n\n")[1].replace("\n", " ").strip(),
+            f"Measured on {where}; {len(texts)} documents, {words} words; median of {args.repeats} run(s).",
+            result, breakdown, "\n".join(f"- {v}" for v in verdicts),
+            *([f"Parent process of a jobs=2 run (cProfile, top functions by own time):\n\n```\n{profile}\n```"]
+              if profile else []),
+        ])
+        write_section("Ingestion", body)
+        print("\nwrote the 'Ingestion' section of bench/README.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
