@@ -98,11 +98,14 @@ def to_records(doc: Doc, document: Document) -> Extraction:
         for i in range(s.start, s.end):
             sent_of[i] = n
 
+    sent_texts: dict[int, str] = {}  # one string per sentence, shared by its mentions: not one copy each
+
     def mention(start_token: int, end_token: int) -> Mention:
         n = sent_of.get(start_token, 0)
-        sent = sents[n]
+        if n not in sent_texts:
+            sent_texts[n] = sents[n].text.strip()
         span = doc[start_token:end_token]
-        return Mention(document.id, n, sent.text.strip(), span.start_char, span.end_char, span.text)
+        return Mention(document.id, n, sent_texts[n], span.start_char, span.end_char, span.text)
 
     info: dict = doc.user_data.get(INFO, {})
     surfaces: dict[str, list[str]] = defaultdict(list)
