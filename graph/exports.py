@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -94,20 +95,30 @@ def flatten(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
+# Characters XML 1.0 forbids; a label read from a document may still hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _scalars(data: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if value is None:
             continue
-        if isinstance(value, (bool, int, float, str)):
+        if isinstance(value, str):
+            flat[key] = _xml_safe(value)
+        elif isinstance(value, (bool, int, float)):
             flat[key] = value
         elif isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value):
             if value:
-                flat[key] = _LIST_SEPARATOR.join(value)
+                flat[key] = _xml_safe(_LIST_SEPARATOR.join(value))
         elif isinstance(value, (list, tuple, dict)):
             flat[f"{key}_count"] = len(value)
             if value:
-                flat[key] = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+                flat[key] = _xml_safe(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
         else:
-            flat[key] = str(value)
+            flat[key] = _xml_safe(str(value))
     return flat

@@ -16,6 +16,7 @@ a capital stands for its state unless the text uses it as a location.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -46,16 +47,17 @@ def load_rules(name: str = "entity_rules.yaml") -> dict:
 
 
 def entity_key(label: str) -> str:
-    """A stable key for a name the gazetteer does not know: ASCII slug with hyphens.
+    """A stable key for a name the gazetteer does not know: a lower-case slug with hyphens.
 
-    Gazetteer ids use underscores, so the two never collide.
+    Gazetteer ids use underscores, so the two never collide. Accents fold away; letters of
+    other scripts stay (IRIs percent-encode them); a name with no letter at all gets a digest.
 
-    >>> entity_key("Hyeonseo Lee")
-    'hyeonseo-lee'
+    >>> entity_key("Hyeonseo Lee"), entity_key("Ñam Öst"), entity_key("김정은")
+    ('hyeonseo-lee', 'nam-ost', '김정은')
     """
-    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return slug or "x" + str(abs(hash(label)) % 10**8)
+    text = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
+    slug = re.sub(r"[\W_]+", "-", text.lower()).strip("-")
+    return slug or "x" + hashlib.sha1(label.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 class Sentences:
@@ -522,10 +524,10 @@ def _is_headline(sent: Span) -> bool:
             return False
     starts_line = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
     ends_line = sent.end == len(doc) or "\n" in sent[-1].text_with_ws or doc[sent.end].is_space
-    words = [t for t in sent if t.is_alpha and len(t) > 3]
-    if not (starts_line and ends_line) or len(words) < 3 or len(sent) > 25 or sent[-1].text in {".", "!", "?"}:
+    if not (starts_line and ends_line) or len(sent) > 25 or sent[-1].text in {".", "!", "?"}:
         return False
-    return sum(t.text[0].isupper() for t in words) / len(words) >= 0.7
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.text[0].isupper() for t in words) / len(words) >= 0.7
 
 
 def _covered(mentions: Iterable[_Mention]) -> set[int]:

@@ -451,8 +451,9 @@ class EventFinder:
 
     # ------------------------------------------------------------------ modality
     def _habitual(self, verb: Token) -> bool:
-        for c in verb.subtree:
-            if c.lower_ in self.habitual and c.head in (verb, *verb.children):
+        """"often met", "has been arguing for years": a cue on the verb or one step below it."""
+        for child in verb.children:
+            if child.lower_ in self.habitual or any(g.lower_ in self.habitual for g in child.children):
                 return True
         return False
 

@@ -154,6 +154,14 @@ def to_records(doc: Doc, document: Document) -> Extraction:
             raw[role] = [author_key if k == AUTHOR else k for k in raw[role] if k != AUTHOR or author_key]
     events = resolve_events(raw_events, document=document, anchor=anchor, sentences=sents, facts=facts,
                             classes=classes)
+    for event in events:
+        # "sanctions on several Chinese companies": a demonym names a state the text never spells out
+        for key in (*event.agents, *event.participants, *event.targets, *filter(None, [event.place])):
+            if key not in keys and key in gaz:
+                actor = gaz[key]
+                entities.append(Entity(key=key, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
+                                       in_gazetteer=True, mentions=event.mentions[:1]))
+                keys.add(key)
     return Extraction(document=document, entities=tuple(entities), facts=tuple(facts),
                       memberships=tuple(memberships), events=tuple(events))
 

@@ -115,3 +115,17 @@ def test_exports_cli_writes_file(tmp_path, fmt):
         assert len(list(csv.DictReader(io.StringIO(text)))) == 1
     else:
         assert ID + "pak_sol_test" in _parse(fmt, text)
+
+
+def test_exports_control_characters_never_break_xml():
+    from graph.exports import flatten
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    g.add_node("n", label="bad\x0bname\x00", aliases=["a\x1fb"], facts=[{"x": "\x0c"}])
+    flat = flatten(g)
+    for fmt_writer in (nx.write_graphml, nx.write_gexf):
+        import io
+        buf = io.BytesIO()
+        fmt_writer(flat, buf)
+        assert b"bad" in buf.getvalue()

@@ -50,9 +50,6 @@ def test_security_entity_iris_are_distinct():
     assert entity_iri("a b") != entity_iri("a%20b")
 
 
-@pytest.mark.xfail(strict=True, reason="ingest/entities.py entity_key falls back to Python's salted hash() for "
-                   "names without ASCII letters, so the key (and IRI) of such a name changes between processes "
-                   "(reported to the lead); remove this marker when fixed")
 @pytest.mark.parametrize("name", ["김정은", "习近平", "Ким Чен Ын", "!!!"])
 def test_security_entity_key_is_stable_across_processes(name):
     import os

@@ -189,9 +189,6 @@ def test_shapes_demo_export_conforms(demo_store):
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="ingest/events.py: 'sanctions on several Chinese trading companies' makes "
-                   "china an event target without china being an entity of the document (reported to the lead); "
-                   "remove this marker when fixed")
 def test_shapes_demo_document_graphs_conform_on_their_own(demo_store):
     ds = demo_store.dataset(include_ontology=False)
     graphs = [g for g in ds.graphs() if len(g) and str(g.identifier).startswith("https://w3id.org/yalu/graph/")]
