@@ -535,12 +535,16 @@ def make_event_finder(nlp: Language, name: str) -> EventFinder:
 
 # ---------------------------------------------------------------------- from raw events to records
 def _parse_dates(raw: dict, anchor: datetime.date | None, base: DateValue | None) -> DateValue | None:
+    """The event's date: an expression the document date resolves wins over an offset from the
+    story's time ("A year earlier, ... in February 2016" is February 2016)."""
     for item in raw["dates"]:
-        if item["relative"]:
-            value = shift_date(base, item["text"]) if base else None
-        else:
-            # "earlier in the year", "a year earlier": relative to the story's time, not the document's
-            value = parse_date(item["text"], anchor=anchor) or (shift_date(base, item["text"]) if base else None)
+        if not item["relative"]:
+            value = parse_date(item["text"], anchor=anchor)
+            if value is not None:
+                return value
+    for item in raw["dates"]:
+        # "three weeks prior", "earlier in the year", "a year earlier": from the story's time
+        value = shift_date(base, item["text"]) if base else None
         if value is not None:
             return value
     return None

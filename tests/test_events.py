@@ -273,3 +273,9 @@ def test_events_a_paragraph_of_conjecture_asserts_nothing(extract_text):
             "North Korean banks in 2017. Xi Jinping wants to meet Moon Jae-in. Kim Jong-un threatened to "
             "conduct a seventh nuclear test.")
     assert events(extract_text(text, date="2018-01-01")) == []
+
+
+def test_events_explicit_date_beats_an_offset_in_the_same_sentence(extract_text):
+    r = extract_text("On 17 November 2017 Song Tao arrived in Pyongyang. A year earlier, Wu Dawei "
+                     "visited Pyongyang in February 2016.", date="2017-11-30")
+    assert sorted(e.date for e in events(r) if e.cls == "Visit") == ["2016-02", "2017-11-17"]
