@@ -79,7 +79,7 @@ def actor_edges() -> dict[str, URIRef]:
 SYMMETRIC_EDGES = {YALU.meets, YALU.cooperatesWith, YALU.interactsWith}
 
 
-def _mention(g: Graph, mention: Mention) -> URIRef:
+def _mention(g, mention: Mention) -> URIRef:
     node = mention_iri(mention)
     g.add((node, RDF.type, YALU.Mention))
     g.add((node, YALU.inDocument, document_iri(mention.doc_id)))
@@ -91,7 +91,7 @@ def _mention(g: Graph, mention: Mention) -> URIRef:
     return node
 
 
-def _fact(g: Graph, fact: Fact, doc: URIRef) -> None:
+def _fact(g, fact: Fact, doc: URIRef) -> None:
     subject = entity_iri(fact.subject)
     predicate = YALU[fact.predicate]
     obj = Literal(fact.object) if fact.literal else entity_iri(fact.object)
@@ -106,7 +106,7 @@ def _fact(g: Graph, fact: Fact, doc: URIRef) -> None:
     g.add((node, PROV.wasDerivedFrom, _mention(g, fact.mention) if fact.mention else doc))
 
 
-def _membership(g: Graph, m: Membership) -> None:
+def _membership(g, m: Membership) -> None:
     digest = hashlib.sha1(f"{m.person}|{m.organization}|{m.role}|{m.start}".encode()).hexdigest()[:16]
     node = MEMBERSHIP_IRI[digest]
     role = MEMBERSHIP_IRI[f"role-{hashlib.sha1(m.role.encode()).hexdigest()[:12]}"]
@@ -128,7 +128,7 @@ def _membership(g: Graph, m: Membership) -> None:
                 g.add((instant, TIME.inXSDgYear, Literal(f"{year:04d}", datatype=XSD.gYear)))
 
 
-def _event(g: Graph, event: Event, doc_id: str, labels: dict[str, str]) -> None:
+def _event(g, event: Event, doc_id: str, labels: dict[str, str]) -> None:
     node = event_iri(doc_id, event.key)
     g.add((node, RDF.type, YALU[event.cls]))
     g.add((node, YALU.trigger, Literal(event.trigger)))
@@ -170,16 +170,45 @@ def interactions(event: Event) -> list[tuple[str, URIRef, str]]:
     return list(dict.fromkeys(out))
 
 
-def _interactions(g: Graph, event: Event) -> None:
+def _interactions(g, event: Event) -> None:
     for a, edge, b in interactions(event):
         g.add((entity_iri(a), edge, entity_iri(b)))
 
 
+class _Triples(list):
+    """A list that takes ``add`` like a Graph: writing triples without rdflib's indexes."""
+
+    add = list.append
+
+
+def triples(extraction: Extraction) -> list[tuple]:
+    """Every triple read from one document, as rdflib terms (duplicates possible)."""
+    sink = _Triples()
+    _fill(sink, extraction)
+    return sink
+
+
 def build_graph(extraction: Extraction) -> Graph:
     """All triples read from one document, in a graph named after its content hash."""
-    doc = extraction.document
-    g = Graph(identifier=graph_iri(doc.id))
+    g = Graph(identifier=graph_iri(extraction.document.id))
     g.bind("yalu", YALU)
+    for triple in triples(extraction):
+        g.add(triple)
+    return g
+
+
+def ntriples(extraction: Extraction) -> str:
+    """The document's triples as N-Triples text: what the store writes, without building a Graph.
+
+    Isomorphic to ``build_graph(extraction)`` (a test checks it); about ten times faster, which
+    matters when every document of a corpus passes through here.
+    """
+    lines = dict.fromkeys(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples(extraction))
+    return "\n".join(lines) + "\n"
+
+
+def _fill(g, extraction: Extraction) -> None:
+    doc = extraction.document
     d = document_iri(doc.id)
     g.add((d, RDF.type, YALU.Document))
     g.add((d, YALU.contentHash, Literal(doc.id)))
@@ -212,4 +241,3 @@ def build_graph(extraction: Extraction) -> Graph:
         _membership(g, membership)
     for event in extraction.events:
         _event(g, event, doc.id, labels)
-    return g

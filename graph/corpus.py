@@ -8,13 +8,18 @@
 """
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from graph.build import ntriples
 from graph.store import Store
-from ingest.records import Document
+from ingest.records import Document, Extraction
 from ingest.sources import Skipped, iter_documents
 
 
@@ -87,16 +92,19 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         from graph.distributed import extract_distributed
 
         extractions = extract_distributed(docs(), model=model, scheduler=scheduler, jobs=jobs)
+    elif executor == "local" and jobs > 1:
+        extractions = extract_in_workers(docs(), model=model, jobs=jobs)
     elif executor == "local":
         from ingest.pipeline import extract_many
 
-        extractions = extract_many(docs(), get_nlp(model), n_process=jobs)
+        extractions = extract_many(docs(), get_nlp(model))
     else:
         raise ValueError(f"unknown executor {executor!r}; choose local or dask")
-    for extraction in extractions:
+    for item in extractions:
+        extraction, prepared = item if isinstance(item, tuple) else (item, None)
         doc = extraction.document
         try:
-            status = store.add(extraction)
+            status = store.add(extraction, prepared=prepared)
         except OSError as exc:
             report.failed.append(f"{doc.source or doc.id[:12]}: {exc}")
             if on_progress:
@@ -109,6 +117,34 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
     report.seconds = time.perf_counter() - start
     store.flush()
     return report
+
+
+def _work(batch: list[Document], model: str | None) -> list[tuple[Extraction, str]]:
+    """In a worker process: extract a batch and write its N-Triples (the parent only stores them)."""
+    from ingest.pipeline import extract_many
+
+    return [(ex, ntriples(ex)) for ex in extract_many(batch, get_nlp(model))]
+
+
+def extract_in_workers(documents: Iterable[Document], *, model: str | None = None, jobs: int = 2,
+                       batch_size: int = 4) -> Iterator[tuple[Extraction, str]]:
+    """Extraction and RDF serialisation in ``jobs`` processes, results in input order.
+
+    Each worker loads the pipeline once; at most ``2 * jobs`` batches are in flight, so memory
+    stays bounded however long the input. The caller writes the store (Oxigraph has one writer).
+    """
+    it = iter(documents)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque = deque()
+        while True:
+            while len(pending) < 2 * jobs:
+                batch = list(itertools.islice(it, batch_size))
+                if not batch:
+                    break
+                pending.append(pool.submit(_work, batch, model))
+            if not pending:
+                return
+            yield from pending.popleft().result()
 
 
 def ingest_paths(store: Store, paths: Iterable[str | Path], *, title: str | None = None,

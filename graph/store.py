@@ -28,7 +28,7 @@ from rdflib import BNode, Dataset, Graph
 from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 
-from graph.build import build_graph, graph_iri, ontology_graph
+from graph.build import graph_iri, ntriples, ontology_graph
 from ingest.records import Extraction
 from ontology import ONTOLOGY_TTL
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
@@ -177,11 +177,12 @@ class Store:
         g.add((URIRef(str(ONTOLOGY_GRAPH)), YALU.contentHash, RdfLiteral(digest)))
         self._update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ;\n" + _insert(g, str(ONTOLOGY_GRAPH)))
 
-    def add(self, extraction: Extraction) -> str:
+    def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
         """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
 
         Re-adding an unchanged text does nothing; a changed text from the same source
-        replaces the old version's graph in the same transaction.
+        replaces the old version's graph in the same transaction. ``prepared`` is the
+        document's :func:`graph.build.ntriples`, when a worker process already made it.
         """
         doc = extraction.document
         name = graph_iri(doc.id)
@@ -189,7 +190,7 @@ class Store:
             return "unchanged"
         old = self._graphs_of_source(doc.source) if doc.source else []
         drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in old)
-        self._update(drops + _insert(build_graph(extraction), str(name)))
+        self._update(drops + _insert(prepared or ntriples(extraction), str(name)))
         return "replaced" if old else "added"
 
     def _graphs_of_source(self, source: str) -> list[str]:
@@ -347,8 +348,8 @@ class Store:
             self._store.flush()
 
 
-def _insert(g: Graph, graph_name: str) -> str:
-    body = g.serialize(format="nt")
+def _insert(g: Graph | str, graph_name: str) -> str:
+    body = g if isinstance(g, str) else g.serialize(format="nt")
     return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }}"
 
 

@@ -88,3 +88,10 @@ def test_build_hostile_keys_make_safe_iris():
     g = Graph()
     g.add((iri, RDFS.label, Literal("x")))
     assert isomorphic(Graph().parse(data=g.serialize(format="nt"), format="nt"), g)
+
+
+def test_build_ntriples_text_is_the_same_graph():
+    from graph.build import ntriples
+
+    text = ntriples(small())
+    assert isomorphic(Graph().parse(data=text, format="nt"), build_graph(small()))

@@ -54,3 +54,21 @@ def test_corpus_changed_source_replaces_its_old_version(tmp_path):
     report = ingest_paths(store, [path])
     assert report.replaced == 1 and len(store.documents()) == 1
     assert not store.query("ASK { ?e <http://www.w3.org/2000/01/rdf-schema#label> 'Kim Jong-un' }").boolean
+
+
+@pytest.mark.slow
+def test_corpus_worker_processes_give_the_same_graph():
+    from rdflib.compare import isomorphic
+
+    texts = [ONE, TWO, "Wang Yi visited Seoul on 4 July 2014.", "North Korea conducted a nuclear test on 6 January 2016."]
+    one, two = Store(), Store()
+    ingest_texts(one, texts, jobs=1)
+    report = ingest_texts(two, texts, jobs=2)
+    assert report.added == 4
+    from rdflib import URIRef
+
+    left, right = one.dataset(), two.dataset()
+    for d in one.documents():
+        name = URIRef(f"https://w3id.org/yalu/graph/{d['hash']}")
+        assert len(left.graph(name)) > 50
+        assert isomorphic(left.graph(name), right.graph(name))
