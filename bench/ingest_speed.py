@@ -24,10 +24,12 @@ import logging
 import pstats
 import statistics
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import machine, news_texts, table, write_section  # noqa: E402
 
@@ -153,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         prof.disable()
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
-        profile = "\n".join(line for line in out.getvalue().splitlines()
+        text = out.getvalue().replace(sysconfig.get_paths()["purelib"] + "/", "").replace(str(ROOT) + "/", "")
+        profile = "\n".join(line for line in text.splitlines()
                             if line.strip() and not line.startswith(("   Ordered", "   List reduced")))
         print("\nparent process of a jobs=2 run (cProfile, by own time):\n" + profile)
     print()
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_readme:
         body = "\n\n".join([
-            "`python bench/ingest_speed.py` — " + __doc__.split("\n\n")[1].replace("\n", " ").strip(),
+            "`python bench/ingest_speed.py` — " + " ".join(" ".join(__doc__.split("\n\n")[1:4]).split()),
             f"Measured on {where}; {len(texts)} documents, {words} words; median of {args.repeats} run(s).",
             result, breakdown, "\n".join(f"- {v}" for v in verdicts),
             *([f"Parent process of a jobs=2 run (cProfile, top functions by own time):\n\n```\n{profile}\n```"]
