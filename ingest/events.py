@@ -660,6 +660,16 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         target["duration"] = target["duration"] or raw["duration"]
         target["mentions"].append(raw)
 
+    for ev in merged:  # talks held during a visit happen where the visitor went
+        if ev["cls"] == "Meeting" and not ev["place"] and ev["modality"] == "asserted":
+            date = ev["date"] or ev["narrative"]
+            host = next((v for v in by_class["Visit"] if v["place"] and v["modality"] == "asserted"
+                         and set(v["agents"]) & actors(ev) and date is not None
+                         and (v["date"] or v["narrative"]) is not None
+                         and not _conflict(date.iso, (v["date"] or v["narrative"]).iso)), None)
+            if host is not None:
+                ev["place"] = host["place"]
+
     out: list[Event] = []
     for n, ev in enumerate(merged):
         date = ev["date"] or ev["narrative"]

@@ -279,3 +279,15 @@ def test_events_explicit_date_beats_an_offset_in_the_same_sentence(extract_text)
     r = extract_text("On 17 November 2017 Song Tao arrived in Pyongyang. A year earlier, Wu Dawei "
                      "visited Pyongyang in February 2016.", date="2017-11-30")
     assert sorted(e.date for e in events(r) if e.cls == "Visit") == ["2016-02", "2017-11-17"]
+
+
+def test_events_talks_during_a_visit_take_its_place(extract_text):
+    r = extract_text("Kim Jong-un arrived in Beijing on Monday. Kim Jong-un held talks with Xi Jinping.",
+                     date="2018-03-28")
+    assert one(r, "Meeting").place == "beijing"
+
+
+def test_events_talks_at_another_time_do_not_take_a_visits_place(extract_text):
+    r = extract_text("Kim Jong-un arrived in Beijing on 26 March 2018. Kim Jong-un held talks with Xi Jinping "
+                     "on 20 June 2019.", date="2019-07-01")
+    assert one(r, "Meeting").place is None
