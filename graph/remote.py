@@ -28,7 +28,7 @@ from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
-from graph.build import build_graph, graph_iri, ontology_graph
+from graph.build import graph_iri, ntriples, ontology_graph
 from graph.store import (QueryError, QueryResult, Store, StoreError, _first_line, _insert,
                          _ontology_digest)
 from ingest.records import Extraction
@@ -129,12 +129,13 @@ class RemoteStore:
         """
         self._update(sparql)
 
-    def _put_graph(self, name: str, graph: Graph) -> None:
-        """Replace one named graph: Graph Store Protocol PUT, else DROP + INSERT DATA in one update."""
+    def _put_graph(self, name: str, graph: Graph | str) -> None:
+        """Replace one named graph (a Graph or N-Triples text): Graph Store Protocol PUT, else DROP +
+        INSERT DATA in one update."""
         if self._graph_store is not False:
             target = f"{self.store_url}?{urllib.parse.urlencode({'graph': name})}"
-            status, _, body, _ = self._http("PUT", target, body=graph.serialize(format="nt").encode("utf-8"),
-                                         content_type=NTRIPLES)
+            text = graph if isinstance(graph, str) else graph.serialize(format="nt")
+            status, _, body, _ = self._http("PUT", target, body=text.encode("utf-8"), content_type=NTRIPLES)
             if status < 300:
                 self._graph_store = True
                 return
@@ -155,11 +156,11 @@ class RemoteStore:
         g.add((URIRef(str(ONTOLOGY_GRAPH)), YALU.contentHash, Literal(digest)))
         self._put_graph(str(ONTOLOGY_GRAPH), g)
 
-    def add(self, extraction: Extraction) -> str:
+    def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
         """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
 
         A replacement (same source, changed text) is one update request, so Oxigraph applies
-        it in one transaction.
+        it in one transaction. ``prepared`` is the document's N-Triples, as for :meth:`Store.add`.
         """
         self._writable()
         doc = extraction.document
@@ -167,7 +168,7 @@ class RemoteStore:
         if self.query("ASK { GRAPH ?g { ?s ?p ?o } }", substitutions={"g": URIRef(name)}).boolean:
             return "unchanged"
         old = self._graphs_of_source(doc.source) if doc.source else []
-        graph = build_graph(extraction)
+        graph = prepared or ntriples(extraction)
         if old:
             drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in old)
             self._update(drops + _insert(graph, name))
