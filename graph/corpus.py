@@ -76,7 +76,6 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
     """
     report = IngestReport()
     start = time.perf_counter()
-    pending: list[Document] = []
 
     def docs() -> Iterator[Document]:
         for item in documents:
@@ -85,7 +84,6 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
                 if on_progress:
                     on_progress(item.source, "skipped")
                 continue
-            pending.append(item)
             yield item
 
     if executor == "dask":

@@ -29,7 +29,7 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
-from graph.store import (QueryError, QueryResult, Store, StoreError, _first_line, _insert,
+from graph.store import (QueryError, QueryResult, Store, StoreError, _first_line, _insert_named as _insert,
                          _ontology_digest)
 from ingest.records import Extraction
 from ontology.namespace import ONTOLOGY_GRAPH, YALU

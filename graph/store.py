@@ -175,7 +175,7 @@ class Store:
         g = Graph()
         g += ontology_graph()
         g.add((URIRef(str(ONTOLOGY_GRAPH)), YALU.contentHash, RdfLiteral(digest)))
-        self._update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ;\n" + _insert(g, str(ONTOLOGY_GRAPH)))
+        self._update(_drop(str(ONTOLOGY_GRAPH)) + _insert(g, str(ONTOLOGY_GRAPH)))
 
     def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
         """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
@@ -189,7 +189,7 @@ class Store:
         if self._store.contains_named_graph(ox.NamedNode(str(name))):
             return "unchanged"
         old = self._graphs_of_source(doc.source) if doc.source else []
-        drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in old)
+        drops = "".join(_drop(g) for g in old)
         self._update(drops + _insert(prepared or ntriples(extraction), str(name)))
         return "replaced" if old else "added"
 
@@ -207,13 +207,13 @@ class Store:
                  if d["hash"].startswith(ref) or ref in {d["source"], d["title"]}]
         if not found:
             return []
-        self._update("".join(f"DROP SILENT GRAPH <{graph_iri(d['hash'])}> ;\n" for d in found))
+        self._update("".join(_drop(str(graph_iri(d["hash"]))) for d in found))
         return [d["hash"] for d in found]
 
     def clear(self) -> None:
         """Remove every document (the ontology stays)."""
         for d in self.documents():
-            self._update(f"DROP SILENT GRAPH <{graph_iri(d['hash'])}>")
+            self._update(_drop(str(graph_iri(d["hash"]))))
 
     # ------------------------------------------------------------------ reading
     def documents(self) -> list[dict[str, Any]]:
@@ -241,7 +241,7 @@ class Store:
         subs = {ox.Variable(k.lstrip("?$")): _term(v) for k, v in (substitutions or {}).items()}
         value = _rdflib if terms else _python
         try:
-            result = self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
+            result = self._store.query(sparql, substitutions=subs or None)
             if isinstance(result, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
                 return QueryResult(columns=["result"], rows=[(bool(result),)], boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
@@ -267,7 +267,8 @@ class Store:
         if self.read_only:
             raise StoreError(f"{self.path}: the store is open read-only")
         try:
-            self._update(sparql)
+            # the update may touch any named graph: bring the union copy back in step, same transaction
+            self._update(sparql.rstrip().rstrip(";") + " ;\n" + RESYNC_UNION)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
         except (ValueError, TypeError) as exc:
@@ -277,7 +278,7 @@ class Store:
         """A CONSTRUCT query's result as an rdflib Graph."""
         g = Graph()
         try:
-            triples = self._store.query(sparql, use_default_graph_as_union=True)
+            triples = self._store.query(sparql)
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {_first_line(exc)}") from exc
@@ -287,7 +288,9 @@ class Store:
         return g
 
     def __len__(self) -> int:
-        return len(self._store)
+        """Quads in the named graphs (documents and ontology), not counting the union copy."""
+        copy = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return len(self._store) - int(next(iter(copy))["n"].value)
 
     def dataset(self, *, include_ontology: bool = True) -> Dataset:
         """Every graph of the store as an rdflib Dataset (one named graph per document)."""
@@ -295,6 +298,7 @@ class Store:
         self._store.dump(buf, format=ox.RdfFormat.N_QUADS)
         ds = Dataset()
         ds.parse(data=buf.getvalue().decode("utf-8"), format="nquads")
+        ds.default_context.remove((None, None, None))  # the union copy; the named graphs hold it all
         if not include_ontology:
             ds.remove_graph(ds.graph(URIRef(str(ONTOLOGY_GRAPH))))
         return ds
@@ -349,8 +353,31 @@ class Store:
 
 
 def _insert(g: Graph | str, graph_name: str) -> str:
+    """Write a named graph, and its triples into the default graph too.
+
+    The default graph is the deduplicated union of all graphs that queries run on: Oxigraph's
+    own union default graph yields a triple once per graph holding it, and an entity named by
+    a thousand documents would multiply every join through it a thousandfold.
+    """
+    body = g if isinstance(g, str) else g.serialize(format="nt")
+    return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }} ;\nINSERT DATA {{\n{body}\n}}"
+
+
+RESYNC_UNION = ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+                "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def _insert_named(g: Graph | str, graph_name: str) -> str:
+    """Write a named graph only (for servers that query the union of their graphs themselves)."""
     body = g if isinstance(g, str) else g.serialize(format="nt")
     return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }}"
+
+
+def _drop(graph_name: str) -> str:
+    """Drop a named graph and whatever of the default (union) graph only it held."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_name}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph_name}>) }} }} ;\n"
+            f"DROP SILENT GRAPH <{graph_name}> ;\n")
 
 
 def _first_line(exc: BaseException) -> str:
