@@ -317,8 +317,7 @@ class Store:
         ds = self.dataset()
         if fmt in {"ttl", "nt"}:
             union = Graph()
-            for prefix, ns in (("yalu", YALU), ):
-                union.bind(prefix, ns)
+            union.bind("yalu", YALU)
             for ctx in ds.graphs():
                 union += ctx
             text = union.serialize(format=EXPORT_FORMATS[fmt])

@@ -129,15 +129,18 @@ def to_records(doc: Doc, document: Document) -> Extraction:
     keys = {e.key for e in entities}
     classes = {e.key: e.cls for e in entities}
 
+    def add_named_by_demonym(key: str, provenance: tuple[Mention, ...]) -> None:
+        actor = gaz[key]
+        entities.append(Entity(key=key, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
+                               in_gazetteer=True, mentions=provenance))
+        keys.add(key)
+        classes[key] = actor.cls
+
     facts: list[Fact] = []
     for subj, pred, obj, literal, start, end in doc.user_data.get(FACTS, []):
         if not literal and obj not in keys and obj in gaz and gaz[obj].cls == "State" and subj in keys:
             # "Chinese Foreign Minister Wang Yi": the demonym names China
-            actor = gaz[obj]
-            entities.append(Entity(key=obj, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
-                                   in_gazetteer=True, mentions=(mention(start, end),)))
-            keys.add(obj)
-            classes[obj] = actor.cls
+            add_named_by_demonym(obj, (mention(start, end),))
         if subj not in keys or (not literal and (obj not in keys or obj == subj)):
             continue
         facts.append(Fact(subj, pred, obj, literal=bool(literal), source="text", mention=mention(start, end)))
@@ -158,10 +161,7 @@ def to_records(doc: Doc, document: Document) -> Extraction:
         # "sanctions on several Chinese companies": a demonym names a state the text never spells out
         for key in (*event.agents, *event.participants, *event.targets, *filter(None, [event.place])):
             if key not in keys and key in gaz:
-                actor = gaz[key]
-                entities.append(Entity(key=key, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
-                                       in_gazetteer=True, mentions=event.mentions[:1]))
-                keys.add(key)
+                add_named_by_demonym(key, event.mentions[:1])
     return Extraction(document=document, entities=tuple(entities), facts=tuple(facts),
                       memberships=tuple(memberships), events=tuple(events))
 
