@@ -291,3 +291,35 @@ def test_events_talks_at_another_time_do_not_take_a_visits_place(extract_text):
     r = extract_text("Kim Jong-un arrived in Beijing on 26 March 2018. Kim Jong-un held talks with Xi Jinping "
                      "on 20 June 2019.", date="2019-07-01")
     assert one(r, "Meeting").place is None
+
+
+# ---------------------------------------------------------------- trigger matching
+WORDS = ["Kim", "met", "Xi", "and", "they", "held", "joint", "military", "exercise", "after", "a", "press",
+         "conference", ";", "Xi", "said", "the", "nuclear", "bomb", "test", "had", "been", "put", "it", "."]
+LEMMAS = ["Kim", "meet", "Xi", "and", "they", "hold", "joint", "military", "exercise", "after", "a", "press",
+          "conference", ";", "Xi", "say", "the", "nuclear", "bomb", "test", "have", "be", "put", "it", "."]
+POS = ["PROPN", "VERB", "PROPN", "CCONJ", "PRON", "VERB", "ADJ", "ADJ", "NOUN", "ADP", "DET", "NOUN",
+       "NOUN", "PUNCT", "PROPN", "VERB", "DET", "ADJ", "NOUN", "NOUN", "AUX", "AUX", "VERB", "PRON", "PUNCT"]
+
+
+@pytest.mark.parametrize("extra", [
+    [],
+    [("any-verb", [{"POS": "VERB"}])],  # names no word: the whole doc is matched
+    [("not-it", [{"LEMMA": "put"}, {"LOWER": "it", "OP": "!"}])],
+])
+def test_events_trigger_matcher_finds_what_the_matcher_finds(extra):
+    import spacy
+    from spacy.matcher import Matcher
+    from spacy.tokens import Doc
+
+    from ingest.events import TriggerMatcher, load_triggers
+
+    patterns = {row["id"]: row["pattern"] for row in load_triggers()} | dict(extra)
+    vocab = spacy.blank("en").vocab
+    doc = Doc(vocab, words=WORDS, lemmas=LEMMAS, pos=POS)
+    plain = Matcher(vocab)
+    for key, pattern in patterns.items():
+        plain.add(key, [pattern])
+    expected = plain(doc)
+    assert len(expected) >= 6
+    assert TriggerMatcher(vocab, patterns)(doc) == expected
