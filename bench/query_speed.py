@@ -42,7 +42,8 @@ PARAMS = {
     "actor-timeline": {"name": "Kim Jong-un"},
     "co-occurrence": {"a": "Xi Jinping", "b": "Kim Jong-un"},
     "fact-sources": {"name": "Kim Jong-un"},
-    "meetings": {"since": "2016"},
+    "actor-events": {"since": "2016-03", "until": "2016-03"},
+    "meetings": {"since": "2016", "until": "2016"},
     "post-holders": {"role": "foreign minister", "year": "2016"},
 }
 

@@ -29,6 +29,8 @@ WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 EVENT_IRI = Namespace("https://w3id.org/yalu/event/")
 MEMBERSHIP_IRI = Namespace("https://w3id.org/yalu/membership/")
 DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
+_KEY_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-",
+                            "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 
 
 def _safe(key: str) -> str:
@@ -61,6 +63,15 @@ def event_iri(doc_id: str, key: str) -> URIRef:
 def date_literal(iso: str) -> Literal:
     """An ISO date of any precision as xsd:gYear, xsd:gYearMonth or xsd:date."""
     return Literal(iso, datatype=DATE_TYPES.get(len(iso), XSD.string))
+
+
+def name_key(name: str) -> str:
+    """The ``yalu:nameKey`` of a label or alias: how a typed name finds an entity.
+
+    >>> name_key("  Kim  Jong\u2011un ")
+    'kim jong-un'
+    """
+    return " ".join(name.translate(_KEY_CHARS).casefold().split())
 
 
 @lru_cache(maxsize=1)
@@ -225,6 +236,8 @@ def _fill(g, extraction: Extraction) -> None:
         g.add((node, RDFS.label, Literal(entity.label)))
         for alias in entity.aliases:
             g.add((node, SKOS.altLabel, Literal(alias)))
+        for name in (entity.label, *entity.aliases):
+            g.add((node, YALU.nameKey, Literal(name_key(name))))
         if entity.in_gazetteer:
             g.add((node, YALU.gazetteerId, Literal(entity.key)))
         if entity.wikidata:

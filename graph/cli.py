@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -167,7 +168,7 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
     chosen = [x for x in (sparql, file_, saved) if x]
     if len(chosen) != 1:
         raise Failure("give exactly one of: a SPARQL string, --file Q.rq, --saved NAME (or --list)")
-    substitutions: dict[str, str] = {}
+    substitutions: dict[str, Any] = {}
     hidden: set[str] = set()
     if file_:
         try:

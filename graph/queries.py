@@ -1,17 +1,27 @@
 """Saved SPARQL queries: ``graph/queries/*.rq``, one query per file with a comment header.
 
 The header gives ``# title:``, ``# description:`` and one ``# param: NAME  help`` line per
-parameter; parameters are bound with substitutions, never pasted into the text.
+parameter (``required`` in the help makes it required). ``# param: NAME:key  help`` declares a
+name looked up by ``yalu:nameKey``: its value is case-folded as the keys are
+(:func:`graph.build.name_key`). Values are bound as a ``VALUES`` block opening the WHERE group
+(:func:`graph.sparql.bind_values`), never pasted into the text, so a query uses its parameters
+at the top level of its WHERE group.
 
-    >>> q = load_saved("post-holders")
-    >>> [p.name for p in q.params]
-    ['role', 'year']
+    >>> q = load_saved("actor-timeline")
+    >>> [(p.name, p.kind) for p in q.params]
+    [('name', 'key')]
+    >>> bind_params(q, {"name": "Kim  Jong-Un"})
+    {'name': rdflib.term.Literal('kim jong-un')}
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from rdflib import Literal
+
+from graph.build import name_key
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 
@@ -21,6 +31,7 @@ class Param:
     name: str
     help: str
     required: bool
+    kind: str = "text"  # or "key": matched against yalu:nameKey, so case-folded like the keys
 
 
 @dataclass(frozen=True)
@@ -41,8 +52,11 @@ def parse_saved(name: str, text: str) -> SavedQuery:
             continue
         key, _, value = line[1:].strip().partition(":")
         if key == "param":
-            pname, _, phelp = value.strip().partition(" ")
-            params.append(Param(pname, phelp.strip(), "required" in phelp))
+            declared, _, phelp = value.strip().partition(" ")
+            pname, _, kind = declared.partition(":")
+            if kind not in {"", "key"}:
+                raise ValueError(f"query {name!r}: parameter {pname!r} has unknown kind {kind!r} (known: key)")
+            params.append(Param(pname, phelp.strip(), "required" in phelp, kind or "text"))
         elif key in {"title", "description"}:
             meta[key] = value.strip()
     return SavedQuery(name, meta.get("title", name), meta.get("description", ""), tuple(params), text)
@@ -66,8 +80,10 @@ def load_saved(name: str) -> SavedQuery:
     raise KeyError(f"no saved query {name!r}; known: {', '.join(q.name for q in list_saved())}")
 
 
-def bind_params(query: SavedQuery, values: dict[str, str]) -> dict[str, str]:
-    """Check parameter values against the query's header.
+def bind_params(query: SavedQuery, values: dict[str, str]) -> dict[str, Literal]:
+    """Check parameter values against the query's header; returns them as literals to bind.
+
+    A value is always a plain literal, even one that looks like an IRI.
 
     Raises:
         ValueError: for an unknown parameter or a missing required one.
@@ -80,4 +96,5 @@ def bind_params(query: SavedQuery, values: dict[str, str]) -> dict[str, str]:
     missing = [p.name for p in query.params if p.required and p.name not in values]
     if missing:
         raise ValueError(f"query {query.name!r} needs --param {missing[0]}=VALUE")
-    return values
+    keys = {p.name for p in query.params if p.kind == "key"}
+    return {k: Literal(name_key(v) if k in keys else v) for k, v in values.items()}

@@ -31,6 +31,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from graph.build import graph_iri, ntriples, ontology_graph
 from graph.store import (QueryError, QueryResult, Store, StoreError, _first_line, _insert_named as _insert,
                          _ontology_digest)
+from graph.sparql import bind_values
 from ingest.records import Extraction
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
 
@@ -40,7 +41,6 @@ FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 NQUADS = "application/n-quads"
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 class RemoteStore:
@@ -318,95 +318,3 @@ def _rdflib(binding: dict[str, str] | None) -> Any:
     return Literal(json.dumps(binding["value"]))  # an RDF-star triple, as text
 
 
-def _rdf_term(name: str, value: Any) -> URIRef | Literal:
-    """A substitution value as an rdflib term, with the conversions Store.query applies."""
-    if isinstance(value, (URIRef, Literal)):
-        term = value
-    elif isinstance(value, str) and value.startswith(("http://", "https://", "urn:")):
-        term = URIRef(value)
-    elif isinstance(value, (bool, int, float)):
-        term = Literal(value)
-    else:
-        term = Literal(str(value))
-    if isinstance(term, URIRef) and _BAD_IRI.search(str(term)):
-        raise QueryError(f"substitution {name}: {str(term)!r} is not a valid IRI")
-    return term
-
-
-def bind_values(sparql: str, substitutions: dict[str, Any]) -> str:
-    """``sparql`` with ``VALUES (?a ?b) { (term term) }`` opening its WHERE group.
-
-    Args:
-        sparql: a SELECT, ASK, DESCRIBE or CONSTRUCT (template form) query.
-        substitutions: variable name -> value (IRI strings become IRIs, as in ``Store.query``).
-
-    Raises:
-        QueryError: when the query has no WHERE group to bind in, or a value is a malformed IRI.
-
-    >>> bind_values('SELECT ?s WHERE { ?s ?p ?o }', {"o": 'say "hi"'})
-    'SELECT ?s WHERE { VALUES (?o) { ("say \\\\"hi\\\\"") } ?s ?p ?o }'
-    """
-    names = [k.lstrip("?$") for k in substitutions]
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_0-9\u00b7\u00c0-\ufffd]+", name):
-            raise QueryError(f"substitution {name!r} is not a SPARQL variable name")
-    values = " ".join(_rdf_term(n, v).n3() for n, v in zip(names, substitutions.values()))
-    at = _where_group(sparql)
-    clause = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
-    return sparql[:at + 1] + clause + sparql[at + 1:]
-
-
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
-
-
-def query_form(sparql: str) -> str | None:
-    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (None for an update or unreadable text).
-
-    >>> query_form("PREFIX s: <http://schema.org/> # SELECT\\nconstruct { ?a s:b ?c } WHERE { ?a s:b ?c }")
-    'CONSTRUCT'
-    """
-    return _scan(sparql)[0]
-
-
-def _scan(sparql: str) -> tuple[str | None, list[int]]:
-    """The query form and where each top-level ``{`` is, skipping comments, strings and IRIs."""
-    depth, groups, form, i = 0, [], None, 0
-    while i < len(sparql):
-        c = sparql[i]
-        if c == "#":
-            end = sparql.find("\n", i)
-            i = len(sparql) if end < 0 else end
-            continue
-        if c in "\"'":
-            m = _STRING.match(sparql, i)
-            i = m.end() if m else i + 1
-            continue
-        if c == "<" and (m := _IRIREF.match(sparql, i)):
-            i = m.end()
-            continue
-        if depth == 0 and form is None and (m := _FORM.match(sparql, i)):
-            form = m.group(1).upper()
-            i = m.end()
-            continue
-        if c == "{":
-            if depth == 0:
-                groups.append(i)
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        i += 1
-    return form, groups
-
-
-def _where_group(sparql: str) -> int:
-    """Index of the ``{`` opening the query's WHERE group."""
-    form, groups = _scan(sparql)
-    if form == "CONSTRUCT" and groups and re.search(r"\bWHERE\s*$", sparql[:groups[0]], re.I):
-        raise QueryError("substitutions need CONSTRUCT's template form (CONSTRUCT { ... } WHERE { ... })")
-    index = 1 if form == "CONSTRUCT" else 0
-    if len(groups) <= index:
-        raise QueryError("substitutions need a query with a WHERE group")
-    return groups[index]

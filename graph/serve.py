@@ -37,7 +37,7 @@ import click
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from graph.remote import query_form
+from graph.sparql import query_form
 from graph.store import QueryError, QueryResult, StoreError
 from graph.timeout import query_with_timeout
 

@@ -29,6 +29,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
+from graph.sparql import QueryError, bind_values
 from ingest.records import Extraction
 from ontology import ONTOLOGY_TTL
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
@@ -39,10 +40,6 @@ EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "
 
 class StoreError(OSError):
     """The store cannot be opened or written (locked, read-only, not a store)."""
-
-
-class QueryError(ValueError):
-    """A SPARQL query is malformed or failed; the message says where."""
 
 
 @dataclass
@@ -113,23 +110,6 @@ def _rdflib(term: Any) -> Any:
         plain = dtype in {None, "http://www.w3.org/2001/XMLSchema#string"}
         return RdfLiteral(term.value, datatype=None if plain else URIRef(dtype))
     return RdfLiteral(str(term))  # an RDF-star triple term, shown as its N-Triples text
-
-
-def _term(value: Any) -> Any:
-    """A Python value, IRI string or rdflib term as a pyoxigraph term (for substitutions)."""
-    if isinstance(value, URIRef):
-        return ox.NamedNode(str(value))
-    if isinstance(value, RdfLiteral):
-        if value.datatype:
-            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
-        return ox.Literal(str(value), language=value.language) if value.language else ox.Literal(str(value))
-    if isinstance(value, str) and value.startswith(("http://", "https://", "urn:")):
-        return ox.NamedNode(value)
-    if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
-    if isinstance(value, int):
-        return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
-    return ox.Literal(str(value))
 
 
 def _ontology_digest() -> str:
@@ -231,22 +211,23 @@ class Store:
 
         Args:
             sparql: a SELECT, ASK or CONSTRUCT/DESCRIBE query.
-            substitutions: variable name -> value, bound before evaluation (never string-pasted).
+            substitutions: variable name -> value, written into the query as an escaped RDF term
+                (:func:`graph.sparql.bind_values`), never pasted as text.
             terms: give rdflib terms (URIRef, Literal, BNode) instead of plain Python values.
             limit: stop reading after this many rows.
 
         Raises:
             QueryError: on a syntax error (the message gives the position) or evaluation failure.
         """
-        subs = {ox.Variable(k.lstrip("?$")): _term(v) for k, v in (substitutions or {}).items()}
+        if substitutions:
+            sparql = bind_values(sparql, substitutions)
         value = _rdflib if terms else _python
         try:
-            result = self._store.query(sparql, substitutions=subs or None)
+            result = self._store.query(sparql)
             if isinstance(result, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
                 return QueryResult(columns=["result"], rows=[(bool(result),)], boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
-                # pyoxigraph substitutes only projected variables; a parameter is not a result column
-                params = {v.value for v in subs}
+                params = {k.lstrip("?$") for k in substitutions or {}}  # a parameter is not a result column
                 columns = [v.value for v in result.variables if v.value not in params]
                 rows = [tuple(value(sol[c]) for c in columns) for sol in itertools.islice(result, limit)]
                 return QueryResult(columns=columns, rows=rows)

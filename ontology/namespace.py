@@ -86,6 +86,7 @@ class YALU(DefinedNamespace):
     memberOf: URIRef
     mentions: URIRef
     modality: URIRef
+    nameKey: URIRef
     negated: URIRef
     opposes: URIRef
     partOf: URIRef

@@ -7,7 +7,7 @@ from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from graph.build import build_graph, date_literal, entity_iri, event_iri, graph_iri, interactions
+from graph.build import build_graph, date_literal, entity_iri, event_iri, graph_iri, interactions, name_key
 from ingest.records import Document, Entity, Event, Extraction, Fact, Membership, Mention
 from ontology.namespace import YALU
 
@@ -95,3 +95,9 @@ def test_build_ntriples_text_is_the_same_graph():
 
     text = ntriples(small())
     assert isomorphic(Graph().parse(data=text, format="nt"), build_graph(small()))
+
+
+def test_build_entities_carry_name_keys_for_label_and_aliases():
+    g = build_graph(small())
+    assert set(g.objects(entity_iri("kim_jong_un"), YALU.nameKey)) == {Literal("kim jong-un"), Literal("kim")}
+    assert name_key("  Ri\tSu\u2011yong  O\u2019Neill ") == "ri su-yong o'neill"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from rdflib import Literal
 
 from graph.queries import bind_params, list_saved, load_saved, parse_saved
 from graph.store import Store
@@ -53,9 +54,10 @@ def test_queries_every_saved_query_has_a_title_and_runs(store):
     for q in list_saved():
         assert q.title and q.description, q.name
         values = {p.name: {"name": "Kim Jong-un", "a": "Xi Jinping", "b": "Kim Jong-un", "role": "president",
-                           "year": "2016", "since": "2000", "until": "2030"}[p.name] for p in q.params}
-        result = store.query(q.text, substitutions=values)
+                           "year": "2016", "since": "2000", "until": "2030", "days": "365"}[p.name] for p in q.params}
+        result = store.query(q.text, substitutions=bind_params(q, values))
         assert set(values).isdisjoint(result.columns), q.name
+        assert result.rows, q.name  # the fixture has an answer for every saved query
 
 
 def test_queries_meetings_only_asserted_and_in_window(store):
@@ -68,8 +70,8 @@ def test_queries_meetings_only_asserted_and_in_window(store):
 
 def test_queries_actor_timeline_matches_aliases_case_insensitively(store):
     q = load_saved("actor-timeline")
-    rows = store.query(q.text, substitutions={"name": "kim jong un"}).records()
-    assert {r["modality"] for r in rows} == {"asserted", "negated"}
+    rows = store.query(q.text, substitutions=bind_params(q, {"name": "KIM  Jong Un"})).records()
+    assert {(r["modality"], r["role"]) for r in rows} == {("asserted", "participant"), ("negated", "agent")}
 
 
 def test_queries_post_holders_respects_years(store):
@@ -79,9 +81,12 @@ def test_queries_post_holders_respects_years(store):
     assert store.query(q.text, substitutions={"role": "chairman", "year": "2022"}).rows == []
 
 
-def test_queries_after_nuclear_tests(store):
-    rows = store.query(load_saved("after-nuclear-tests").text).records()
-    assert [r["type"] for r in rows] == ["Sanction", "Meeting"]
+def test_queries_after_nuclear_tests_within_a_window_of_days(store):
+    q = load_saved("after-nuclear-tests")
+    assert [r["type"] for r in store.query(q.text).records()] == ["Sanction"]  # 20 days after; the summit is not
+    assert [(r["testDate"], r["type"]) for r in store.query(q.text, substitutions={"days": "365"}).records()] == \
+        [("2017-09-03", "Sanction"), ("2017-09-03", "Meeting")]
+    assert store.query(q.text, substitutions={"days": "7"}).rows == []
 
 
 def test_queries_party_channels(store):
@@ -93,7 +98,8 @@ def test_queries_party_channels(store):
 def test_queries_hostile_parameter_is_a_value(store):
     q = load_saved("actor-timeline")
     before = len(store)
-    assert store.query(q.text, substitutions={"name": '") } ; DROP ALL ; SELECT * { ("'}).rows == []
+    hostile = bind_params(q, {"name": '") } ; DROP ALL ; SELECT * { ("'})
+    assert store.query(q.text, substitutions=hostile).rows == []
     assert len(store) == before
 
 
@@ -106,3 +112,22 @@ def test_queries_header_parsing_and_parameter_checks():
         bind_params(q, {"who": "x", "nobody": "y"})
     with pytest.raises(KeyError, match="no saved query"):
         load_saved("does-not-exist")
+
+
+def test_queries_key_parameters_are_case_folded_like_name_keys():
+    q = parse_saved("x", "# param: who:key  a name, required\n# param: when  a date\nSELECT * {}")
+    assert [(p.name, p.kind) for p in q.params] == [("who", "key"), ("when", "text")]
+    assert bind_params(q, {"who": " Kim  Jong\u2011Un", "when": "http://x.org/"}) == \
+        {"who": Literal("kim jong-un"), "when": Literal("http://x.org/")}  # a value is never an IRI
+    with pytest.raises(ValueError, match="unknown kind 'date'"):
+        parse_saved("x", "# param: when:date  a date\nSELECT * {}")
+
+
+def test_queries_co_occurrence_and_fact_sources(store):
+    co = load_saved("co-occurrence")
+    rows = store.query(co.text, substitutions=bind_params(co, {"a": "xi jinping", "b": "KIM JONG-UN"})).records()
+    assert rows == [{"document": "Test text", "sentence": TEXT}]
+    facts = load_saved("fact-sources")
+    rows = store.query(facts.text, substitutions=bind_params(facts, {"name": "Xi Jinping"})).records()
+    assert {(r["predicate"], r["object"], r["assertedBy"]) for r in rows} == \
+        {("country", "China", "gazetteer"), ("title", "President", "text")}

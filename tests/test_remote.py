@@ -17,7 +17,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph.queries import load_saved
-from graph.remote import RemoteStore, bind_values, query_form
+from graph.remote import RemoteStore
 from graph.serve import make_server
 from graph.store import QueryError, Store, StoreError, open_store
 from graph.timeout import query_with_timeout
@@ -178,25 +178,6 @@ def test_remote_over_yalu_serve(tmp_path, docs):
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.mark.parametrize("sparql, form, bound", [
-    ("SELECT ?s WHERE { ?s ?p ?o }", "SELECT", "SELECT ?s WHERE { VALUES (?o) { (<urn:x>) } ?s ?p ?o }"),
-    ("PREFIX a: <urn:a#> # {\nASK { ?s a:p '{' }", "ASK",
-     "PREFIX a: <urn:a#> # {\nASK { VALUES (?o) { (<urn:x>) } ?s a:p '{' }"),
-    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?o < 3) }", "CONSTRUCT",
-     "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?o) { (<urn:x>) } ?s ?p ?o FILTER(?o < 3) }"),
-    ('SELECT * { ?s ?p """{ SELECT""" }', "SELECT", 'SELECT * { VALUES (?o) { (<urn:x>) } ?s ?p """{ SELECT""" }'),
-])
-def test_remote_bind_values_opens_the_where_group(sparql, form, bound):
-    assert query_form(sparql) == form
-    assert bind_values(sparql, {"o": "urn:x"}) == bound
-
-
-@pytest.mark.parametrize("sparql", ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <urn:x>"])
-def test_remote_bind_values_needs_a_where_group(sparql):
-    with pytest.raises(QueryError, match="substitutions need"):
-        bind_values(sparql, {"o": 1})
 
 
 @pytest.mark.model

@@ -165,7 +165,7 @@ def dump(yalu, store: Path) -> set[str]:
     "}} UNION {{ ?actor ?p ?label }}",
     "Xi Jinping\" ) || (\"1\" = \"1",
     "https://w3id.org/yalu/id/xi_jinping",
-    "xi jinping\n",
+    "xi jinping\n.",
     "",
 ])
 def test_security_hostile_saved_query_parameter(yalu, filled, value):
