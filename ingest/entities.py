@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 import yaml
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -108,6 +109,7 @@ class EntityResolver:
         self.capitals = {a.id: a.capital_of for a in gazetteer.values() if a.capital_of}
         self.company_names = Matcher(nlp.vocab)
         suffixes = self.rules["org_heads"]["Company"]
+        self.company_suffixes = {nlp.vocab.strings.add(s) for s in suffixes}
         self.company_names.add("company", [[{"POS": "PROPN", "IS_TITLE": True, "OP": "+"},
                                             {"ORTH": {"IN": suffixes}}, {"ORTH": {"IN": suffixes}, "OP": "?"}]],
                                greedy="LONGEST")
@@ -126,12 +128,15 @@ class EntityResolver:
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
         self.sentences = Sentences(doc)
+        self.orths = doc.to_array(ORTH).tolist()
+        self.texts = [doc.vocab.strings[o] for o in self.orths]  # token texts without a Token each
         demonyms = [Span(doc, s, e, label="Demonym", span_id=self.nlp_id(doc, m))
                     for m, s, e in self.demonyms(doc)]
         doc.spans[DEMONYMS] = filter_spans(demonyms)
         info: dict[str, dict] = {}
-        mentions = self._named_after_places(doc, self._gazetteer_mentions(doc))
-        mentions += self._ner_mentions(doc, mentions)
+        candidates = self._name_candidates(doc)
+        mentions = self._named_after_places(doc, self._gazetteer_mentions(doc), candidates)
+        mentions += self._ner_mentions(doc, mentions, candidates)
         mentions += self._possessed_units(doc, mentions)
         mentions = self._acronyms(doc, mentions, info)
         mentions += self._short_forms(doc, mentions)
@@ -189,13 +194,15 @@ class EntityResolver:
         """NER's names, plus company names NER missed ("Liaoning Hongsheng Trading Co.")."""
         ents = list(doc.ents)
         taken = {i for e in ents for i in range(e.start, e.end)}
+        if self.company_suffixes.isdisjoint(self.orths):
+            return ents  # every company name ends in a suffix
         found = [Span(doc, s, e, label="ORG") for _, s, e in self.company_names(doc)]
         for span in filter_spans(found):
             if not any(i in taken for i in range(span.start, span.end)):
                 ents.append(span)
         return ents
 
-    def _named_after_places(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+    def _named_after_places(self, doc: Doc, mentions: list[_Mention], candidates: list[Span]) -> list[_Mention]:
         """"Dandong Jinxin Trading Company" is a company, not a mention of Dandong.
 
         An organisation name that NER finds around gazetteer places, ending in a word that
@@ -203,7 +210,7 @@ class EntityResolver:
         """
         heads = {w for words in self.rules["org_heads"].values() for w in words}
         drop: set[int] = set()
-        for ent in self._name_candidates(doc):
+        for ent in candidates:
             if ent.label_ != "ORG" or _is_headline(self.sentences.of(ent.start)):
                 continue
             bounds = self._trim(ent)
@@ -261,10 +268,10 @@ class EntityResolver:
                 return fine
         return cls
 
-    def _ner_mentions(self, doc: Doc, known: list[_Mention]) -> list[_Mention]:
+    def _ner_mentions(self, doc: Doc, known: list[_Mention], candidates: list[Span]) -> list[_Mention]:
         taken = _covered(known)
         out = []
-        for ent in self._name_candidates(doc):
+        for ent in candidates:
             if ent.label_ not in self.rules["ner_classes"] or _is_headline(self.sentences.of(ent.start)):
                 continue
             bounds = self._trim(ent)
@@ -328,10 +335,10 @@ class EntityResolver:
             else:
                 out.append(m)
         taken = _covered(out)
-        for token in doc:
-            target = aliases.get(token.text)
-            if target is not None and token.i not in taken and token.i not in by_start:
-                out.append(_Mention(token.i, token.i + 1, target.key, target.cls, "alias"))
+        for i, text in enumerate(self.texts):
+            target = aliases.get(text)
+            if target is not None and i not in taken and i not in by_start:
+                out.append(_Mention(i, i + 1, target.key, target.cls, "alias"))
         return out
 
     def _short_forms(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
@@ -353,8 +360,11 @@ class EntityResolver:
                 mentions.remove(m)
         taken = _covered(mentions)
         out = []
-        for token in doc:
-            if token.i in taken or token.text not in names or token.pos_ not in {"PROPN", "NOUN", "X"}:
+        for i, text in enumerate(self.texts):
+            if i in taken or text not in names:
+                continue
+            token = doc[i]
+            if token.pos_ not in {"PROPN", "NOUN", "X"}:
                 continue
             if token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN" and not _is_possessive(doc[token.i + 1]):
                 continue  # part of a longer, different name
@@ -369,10 +379,11 @@ class EntityResolver:
         named = {m.key for m in mentions}
         taken = _covered(mentions)
         out = []
-        for token in doc:
-            key = self.elliptic.get(token.text)
-            if key is None or key not in named or token.i in taken or token.i == 0:
+        for i, text in enumerate(self.texts):
+            key = self.elliptic.get(text)
+            if key is None or key not in named or i in taken or i == 0:
                 continue
+            token = doc[i]
             nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
             if doc[token.i - 1].lower_ == "the" and (nxt is None or not nxt.text[:1].isupper()):
                 out.append(_Mention(token.i, token.i + 1, key, self.gaz[key].cls, "alias"))
@@ -505,6 +516,7 @@ class EntityResolver:
 
 
 HEADLINE_SENTENCES = 6  # titles, kickers and datelines open a document
+OPENING = "yalu_opening_sentences"  # doc.user_data: token index where the opening lines end
 
 
 def _opening_end(doc: Doc) -> int:
@@ -519,7 +531,9 @@ def _is_headline(sent: Span) -> bool:
     """A Title Case line near the top without a full stop: NER guesses on it are mostly wrong."""
     doc = sent.doc
     if sent.start > 0:
-        opening = doc.user_data.setdefault("yalu_opening_sentences", _opening_end(doc))
+        opening = doc.user_data.get(OPENING)
+        if opening is None:  # once a doc: it walks the sentences
+            opening = doc.user_data[OPENING] = _opening_end(doc)
         if sent.start >= opening:
             return False
     starts_line = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
