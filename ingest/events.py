@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy
 from spacy.attrs import IDS
@@ -611,12 +612,12 @@ def make_event_finder(nlp: Language, name: str) -> EventFinder:
 
 
 # ---------------------------------------------------------------------- from raw events to records
-def _parse_dates(raw: dict, anchor: datetime.date | None, base: DateValue | None) -> DateValue | None:
-    """The event's date: an expression the document date resolves wins over an offset from the
-    story's time ("A year earlier, ... in February 2016" is February 2016)."""
+def _parse_dates(raw: dict, parse: Callable[[str], DateValue | None], base: DateValue | None) -> DateValue | None:
+    """The event's date: an expression the document date resolves (``parse``) wins over an offset
+    from the story's time ("A year earlier, ... in February 2016" is February 2016)."""
     for item in raw["dates"]:
         if not item["relative"]:
-            value = parse_date(item["text"], anchor=anchor)
+            value = parse(item["text"])
             if value is not None:
                 return value
     for item in raw["dates"]:
@@ -632,7 +633,7 @@ def _conflict(a: str | None, b: str | None) -> bool:
 
 
 def resolve_events(raw_events: list[dict], *, document: Document, anchor: datetime.date | None,
-                   sentences: list, facts: list[Fact], classes: dict[str, str]) -> list[Event]:
+                   sentences: list[str], facts: list[Fact], classes: dict[str, str]) -> list[Event]:
     """Dates against the document date, coreference of mentions, and narrative time.
 
     Several mentions of one event become one record: an event noun that refers back ("the
@@ -640,7 +641,8 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
     modality joins an event when their dates and places agree and they share an actor
     (anywhere in the text, if their narrative dates are the same) or have affiliated actors
     (within a few sentences). An event without a date of its own takes the latest date the
-    text gave before it (narrative time), if that was recent enough.
+    text gave before it (narrative time), if that was recent enough. ``sentences`` are the
+    document's sentence texts, stripped, which the mentions quote.
     """
     rules = load_rules("event_rules.yaml")
     inherit = rules.get("agent_inheritance", {})
@@ -656,12 +658,18 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         elif f.predicate in {"locatedIn", "capitalOf"}:
             inside[f.subject].add(f.object)
 
+    parsed: dict[str, DateValue | None] = {}  # each date expression is parsed once a document
+
+    def parse(text: str) -> DateValue | None:
+        if text not in parsed:
+            parsed[text] = parse_date(text, anchor=anchor)
+        return parsed[text]
+
     timeline: list[tuple[int, DateValue]] = []  # (sentence, date) of every explicit date, in order
     for raw in raw_events:
-        sentence_base = next((v for v in (parse_date(i["text"], anchor=anchor) for i in raw["dates"]
-                                          if not i["relative"]) if v), None)
+        sentence_base = next((v for v in (parse(i["text"]) for i in raw["dates"] if not i["relative"]) if v), None)
         base = sentence_base or (timeline[-1][1] if timeline else None)
-        raw["date"] = _parse_dates(raw, anchor, base)
+        raw["date"] = _parse_dates(raw, parse, base)
         if raw["date"] is not None and raw["modality"] == "asserted":  # plans do not move the story's clock
             timeline.append((raw["sentence_index"], raw["date"]))
         recent = timeline and raw["sentence_index"] - timeline[-1][0] <= NARRATIVE_SENTENCES
@@ -752,8 +760,8 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         date = ev["date"] or ev["narrative"]
         participants = [k for k in ev["participants"] if k not in ev["agents"]]
         mentions = tuple(
-            Mention(document.id, m["sentence_index"], sentences[m["sentence_index"]].text.strip(),
-                    m["start"], m["end"], m["trigger"])
+            Mention(document.id, m["sentence_index"], sentences[m["sentence_index"]], m["start"], m["end"],
+                    m["trigger"])
             for m in ev["mentions"])
         out.append(Event(
             key=f"e{n + 1}", cls=ev["cls"], trigger=ev["trigger"], agents=tuple(ev["agents"]),

@@ -357,10 +357,12 @@ def inferred_facts(keys: set[str], classes: dict[str, str], facts: list[Fact],
         if f.predicate == "country" and not f.literal:
             country.setdefault(f.subject, f.object)
     out: list[Fact] = []
-    place_names = {a.label: a.id for a in gaz.values() if a.cls in _PLACE}
+    place_names: dict[str, str] | None = None  # built when first needed: it reads the whole gazetteer
     for key in sorted(keys):
         if key in gaz or COARSE_CLASS.get(classes.get(key, ""), "") != "Organization":
             continue
+        if place_names is None:
+            place_names = {a.label: a.id for a in gaz.values() if a.cls in _PLACE}
         first = key.split("-")[0].capitalize()
         place = place_names.get(first)
         if place and place in keys:

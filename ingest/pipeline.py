@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
-from ingest.entities import ENTITIES, INFO, entity_key
+from ingest.entities import ENTITIES, INFO, Sentences, entity_key
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
 from ingest.records import Document, Entity, Extraction, Fact, Mention
@@ -92,27 +92,23 @@ def _anchor(document: Document) -> datetime.date | None:
 def to_records(doc: Doc, document: Document) -> Extraction:
     """Turn a parsed document into entities, facts, memberships and events."""
     gaz = load_gazetteer()
-    sents = list(doc.sents)
-    sent_of = {}
-    for n, s in enumerate(sents):
-        for i in range(s.start, s.end):
-            sent_of[i] = n
-
-    sent_texts: dict[int, str] = {}  # one string per sentence, shared by its mentions: not one copy each
+    text = doc.text  # slices of it are the texts of spans: Span.text joins its tokens anew each time
+    sentences = Sentences(doc)
+    # one string per sentence, shared by its mentions: not one copy each
+    sent_texts = [text[s.start_char:s.end_char].strip() for s in sentences.spans]
 
     def mention(start_token: int, end_token: int) -> Mention:
-        n = sent_of.get(start_token, 0)
-        if n not in sent_texts:
-            sent_texts[n] = sents[n].text.strip()
+        n = sentences.index(start_token)
         span = doc[start_token:end_token]
-        return Mention(document.id, n, sent_texts[n], span.start_char, span.end_char, span.text)
+        return Mention(document.id, n, sent_texts[n], span.start_char, span.end_char,
+                       text[span.start_char:span.end_char])
 
     info: dict = doc.user_data.get(INFO, {})
     surfaces: dict[str, list[str]] = defaultdict(list)
     mentions: dict[str, list[Mention]] = defaultdict(list)
     for span in doc.spans[ENTITIES]:
         mentions[span.id_].append(mention(span.start, span.end))
-        surfaces[span.id_].append(_surface(span.text))
+        surfaces[span.id_].append(_surface(text[span.start_char:span.end_char]))
     author_key = _author(document, info, mentions)
     entities = []
     for key, ms in mentions.items():
@@ -155,7 +151,7 @@ def to_records(doc: Doc, document: Document) -> Extraction:
     for raw in raw_events:
         for role in ("agents", "participants", "targets"):
             raw[role] = [author_key if k == AUTHOR else k for k in raw[role] if k != AUTHOR or author_key]
-    events = resolve_events(raw_events, document=document, anchor=anchor, sentences=sents, facts=facts,
+    events = resolve_events(raw_events, document=document, anchor=anchor, sentences=sent_texts, facts=facts,
                             classes=classes)
     for event in events:
         # "sanctions on several Chinese companies": a demonym names a state the text never spells out
