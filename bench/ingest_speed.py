@@ -71,7 +71,7 @@ def _breakdown(texts: list[str]) -> list[tuple[str, float]]:
     start = time.perf_counter()
     for r in records:
         store.add(r)
-    steps.append(("Store.add (N-Triples, one INSERT per document)", time.perf_counter() - start))
+    steps.append(("Store.add (N-Triples, one transaction per document)", time.perf_counter() - start))
     return steps
 
 

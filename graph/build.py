@@ -214,8 +214,25 @@ def ntriples(extraction: Extraction) -> str:
     Isomorphic to ``build_graph(extraction)`` (a test checks it), and much cheaper to make, which
     matters when every document of a corpus passes through here.
     """
-    lines = dict.fromkeys(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples(extraction))
+    lines = dict.fromkeys(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in triples(extraction))
     return "\n".join(lines) + "\n"
+
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _nt(term) -> str:
+    """A term in N-Triples syntax, one line (rdflib's ``n3()`` writes a multi-line string in triple quotes)."""
+    if isinstance(term, Literal):
+        text = f'"{str(term).translate(_NT_ESCAPES)}"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
 
 
 def _fill(g, extraction: Extraction) -> None:

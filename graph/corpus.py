@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import queue
+import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from graph.build import ntriples
 from graph.store import Store
 from ingest.records import Document, Extraction
 from ingest.sources import Skipped, iter_documents
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,15 +80,21 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
     """
     report = IngestReport()
     start = time.perf_counter()
+    unreported: deque[Skipped] = deque()  # read perhaps in another thread; progress is told from this one
 
     def docs() -> Iterator[Document]:
         for item in documents:
             if isinstance(item, Skipped):
                 report.skipped.append(str(item))
-                if on_progress:
-                    on_progress(item.source, "skipped")
+                unreported.append(item)
                 continue
             yield item
+
+    def tell_skipped() -> None:
+        while unreported:
+            item = unreported.popleft()
+            if on_progress:
+                on_progress(item.source, "skipped")
 
     if executor == "dask":
         from graph.distributed import extract_distributed
@@ -95,10 +105,12 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
     elif executor == "local":
         from ingest.pipeline import extract_many
 
-        extractions = extract_many(docs(), get_nlp(model))
+        # extraction in a thread, writes here: spaCy releases the GIL in its matrix work, so the two overlap
+        extractions = in_background((ex, ntriples(ex)) for ex in extract_many(docs(), get_nlp(model)))
     else:
         raise ValueError(f"unknown executor {executor!r}; choose local or dask")
     for item in extractions:
+        tell_skipped()
         extraction, prepared = item if isinstance(item, tuple) else (item, None)
         doc = extraction.document
         try:
@@ -112,9 +124,58 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         report.words += len(doc.text.split())
         if on_progress:
             on_progress(doc.source or doc.id[:12], status)
+    tell_skipped()
     report.seconds = time.perf_counter() - start
     store.flush()
     return report
+
+
+_DONE = object()
+
+
+def in_background(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+    """``items``, produced by a thread of their own up to ``depth`` ahead of the consumer.
+
+    An exception raised while producing is raised here, at the item where it happened. If the
+    consumer stops early, the thread stops at its next item.
+
+    >>> list(in_background(iter(range(3))))
+    [0, 1, 2]
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((_DONE, exc))
+            return
+        put((_DONE, None))
+
+    worker = threading.Thread(target=produce, name="yalu-extract", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
 
 
 def _work(batch: list[Document], model: str | None) -> list[tuple[Extraction, str]]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS, XSD
@@ -101,3 +103,16 @@ def test_build_entities_carry_name_keys_for_label_and_aliases():
     g = build_graph(small())
     assert set(g.objects(entity_iri("kim_jong_un"), YALU.nameKey)) == {Literal("kim jong-un"), Literal("kim")}
     assert name_key("  Ri\tSu\u2011yong  O\u2019Neill ") == "ri su-yong o'neill"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30))
+def test_build_ntriples_is_one_line_per_triple_whatever_the_text(sentence):
+    from graph.build import ntriples
+
+    doc = Document.from_text("Xi " + sentence)
+    mention = Mention(doc.id, 0, "Xi " + sentence, 0, 2, "Xi")
+    ex = Extraction(doc, entities=(Entity("xi", "Xi " + sentence, "Person", mentions=(mention,)),))
+    text = ntriples(ex)
+    assert text.count("\n") == len(build_graph(ex))  # not splitlines(): it breaks at \x1e, \u2028 too
+    assert isomorphic(Graph().parse(data=text, format="nt"), build_graph(ex))

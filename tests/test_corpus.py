@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.corpus import ingest_paths, ingest_texts
+from graph.corpus import in_background, ingest_paths, ingest_texts
 from graph.store import Store
 
 ONE = "Xi Jinping met Kim Jong-un in Beijing on 26 March 2018."
@@ -72,3 +72,48 @@ def test_corpus_worker_processes_give_the_same_graph():
         name = URIRef(f"https://w3id.org/yalu/graph/{d['hash']}")
         assert len(left.graph(name)) > 10
         assert isomorphic(left.graph(name), right.graph(name))
+
+
+def test_corpus_in_background_raises_where_production_failed_and_stops_when_left():
+    import threading
+
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("bad document")
+
+    seen = []
+    with pytest.raises(ValueError, match="bad document"):
+        for item in in_background(items()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    stream = in_background(endless(), depth=2)
+    assert next(stream) == 0
+    stream.close()
+    for thread in threading.enumerate():
+        if thread.name == "yalu-extract":
+            thread.join(timeout=5)
+            assert not thread.is_alive()
+    assert len(produced) < 10  # it stopped, a few items ahead at most
+
+
+def test_corpus_progress_tells_skipped_inputs_in_the_calling_thread(tmp_path):
+    import threading
+
+    (tmp_path / "a.txt").write_text("Xi Jinping met Kim Jong-un in Beijing.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("   ", encoding="utf-8")
+    calls = []
+    report = ingest_paths(Store(), [tmp_path], on_progress=lambda s, st: calls.append((st, threading.current_thread())))
+    assert sorted(st for st, _ in calls) == ["added", "skipped"]
+    assert {t for _, t in calls} == {threading.current_thread()}
+    assert report.added == 1 and len(report.skipped) == 1
