@@ -59,6 +59,7 @@ def build_store(path: Path, triples: int) -> tuple[int, int, float]:
         if docs % 100 == 0 and len(store) >= triples:
             break
     store.flush()
+    store.optimize()  # as `yalu ingest` does after a large run
     return docs, len(store), time.perf_counter() - start
 
 

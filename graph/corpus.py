@@ -25,6 +25,7 @@ from ingest.records import Document, Extraction
 from ingest.sources import Skipped, iter_documents
 
 T = TypeVar("T")
+COMPACT_AFTER = 100  # documents written in one run; then the store is compacted (seconds on a million quads)
 
 
 @dataclass
@@ -125,8 +126,10 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         if on_progress:
             on_progress(doc.source or doc.id[:12], status)
     tell_skipped()
-    report.seconds = time.perf_counter() - start
     store.flush()
+    if report.added + report.replaced >= COMPACT_AFTER:
+        store.optimize()
+    report.seconds = time.perf_counter() - start
     return report
 
 

@@ -184,6 +184,9 @@ class RemoteStore:
     def flush(self) -> None:
         """Nothing to do: the server commits each request."""
 
+    def optimize(self) -> None:
+        """Nothing to do: the server looks after its own files."""
+
     # ------------------------------------------------------------------ reading
     def _ask_server(self, sparql: str, *, union: bool = True, accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
                     timeout: float | None = None) -> tuple[str, bytes]:

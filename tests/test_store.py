@@ -327,3 +327,26 @@ def test_store_survives_sigkill_during_ingest(tmp_path):
                            text=True, timeout=120)
     assert json.loads(stats.stdout)["documents"] == 20
     assert os.path.isdir(path)
+
+
+def test_store_optimize_keeps_every_quad(tmp_path, two_docs):
+    s = Store(tmp_path / "s")
+    for extraction in two_docs:
+        s.add(extraction)
+    before, rows = len(s), s.query(MENTIONS).rows
+    s.optimize()
+    assert (len(s), sorted(s.query(MENTIONS).rows)) == (before, sorted(rows))
+
+
+@pytest.mark.model
+def test_store_large_ingestion_is_compacted(tmp_path, monkeypatch):
+    import graph.corpus
+
+    calls = []
+    monkeypatch.setattr(graph.corpus, "COMPACT_AFTER", 2)
+    monkeypatch.setattr(Store, "optimize", lambda self: calls.append(self))
+    s = Store(tmp_path / "s")
+    graph.corpus.ingest_texts(s, [TEXT_A])
+    assert calls == []  # one document: below the threshold
+    graph.corpus.ingest_texts(s, [TEXT_A, TEXT_B, TEXT_B + " Again."])
+    assert calls == [s]  # two new documents written (one unchanged)
