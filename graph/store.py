@@ -76,19 +76,19 @@ class QueryResult:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBER = {**{ox.NamedNode(_XSD + t): int for t in ("integer", "int", "long")},
+           **{ox.NamedNode(_XSD + t): float for t in ("decimal", "double", "float")}}
+
+
 def _python(term: Any) -> Any:
     if term is None:
         return None
-    if isinstance(term, ox.Literal):
-        dtype = term.datatype.value if term.datatype else ""
-        if dtype.endswith(("#integer", "#int", "#long")):
+    if type(term) is ox.Literal:
+        number = _NUMBER.get(term.datatype)
+        if number is not None:
             try:
-                return int(term.value)
-            except ValueError:
-                return term.value
-        if dtype.endswith(("#decimal", "#double", "#float")):
-            try:
-                return float(term.value)
+                return number(term.value)
             except ValueError:
                 return term.value
         return term.value
@@ -235,9 +235,9 @@ class Store:
                 return QueryResult(columns=["result"], rows=[(bool(result),)], boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
                 params = {k.lstrip("?$") for k in substitutions or {}}  # a parameter is not a result column
-                columns = [v.value for v in result.variables if v.value not in params]
-                rows = [tuple(value(sol[c]) for c in columns) for sol in itertools.islice(result, limit)]
-                return QueryResult(columns=columns, rows=rows)
+                keep = [(i, v.value) for i, v in enumerate(result.variables) if v.value not in params]
+                rows = [tuple(value(sol[i]) for i, _ in keep) for sol in itertools.islice(result, limit)]
+                return QueryResult(columns=[c for _, c in keep], rows=rows)
             rows = [(value(t.subject), value(t.predicate), value(t.object)) for t in itertools.islice(result, limit)]
             return QueryResult(columns=["subject", "predicate", "object"], rows=rows)
         except SyntaxError as exc:
