@@ -182,10 +182,14 @@ def in_background(items: Iterator[T], depth: int = 8) -> Iterator[T]:
 
 
 def _work(batch: list[Document], model: str | None) -> list[tuple[Extraction, str]]:
-    """In a worker process: extract a batch and write its N-Triples (the parent only stores them)."""
+    """In a worker process: extract a batch and write its N-Triples (the parent only stores them).
+
+    The records go back without their contents: the N-Triples carry them, and the parent, which
+    writes for every worker, should not spend its time unpickling what it does not read.
+    """
     from ingest.pipeline import extract_many
 
-    return [(ex, ntriples(ex)) for ex in extract_many(batch, get_nlp(model))]
+    return [(Extraction(ex.document), ntriples(ex)) for ex in extract_many(batch, get_nlp(model))]
 
 
 def extract_in_workers(documents: Iterable[Document], *, model: str | None = None, jobs: int = 2,
