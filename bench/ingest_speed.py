@@ -5,7 +5,9 @@ from templates and the gazetteer's names) is read
 
   (a) by ``nlp.pipe`` of the same spaCy model, texts only (the floor), and
   (b) by Yalu end to end into an in-memory Store (``graph.corpus.ingest_texts``): Yalu's
-      spaCy components, records, RDF and store writes,
+      spaCy components, records, RDF and store writes (extraction runs in a thread, so the
+      writes overlap spaCy's GIL-free matrix work), and the same into an on-disk store
+      (what ``yalu ingest`` writes; reported, the targets are judged in memory),
 
 then by Yalu with ``jobs=2`` (spaCy multiprocessing) and with ``--executor dask`` on a local
 cluster of two workers (started before the clock). Models are loaded and warmed before timing.
@@ -25,6 +27,7 @@ import pstats
 import statistics
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,11 +70,16 @@ def _breakdown(texts: list[str]) -> list[tuple[str, float]]:
     start = time.perf_counter()
     records = [to_records(d, doc) for d, doc in zip(docs, documents)]
     steps.append(("to_records (ingest.pipeline)", time.perf_counter() - start))
+    from graph.build import ntriples
+
+    start = time.perf_counter()
+    texts_nt = [ntriples(r) for r in records]
+    steps.append(("N-Triples (graph.build.ntriples)", time.perf_counter() - start))
     store = Store()
     start = time.perf_counter()
-    for r in records:
-        store.add(r)
-    steps.append(("Store.add (N-Triples, one transaction per document)", time.perf_counter() - start))
+    for r, nt in zip(records, texts_nt):
+        store.add(r, prepared=nt)
+    steps.append(("Store.add (one N-Quads load per document)", time.perf_counter() - start))
     return steps
 
 
@@ -102,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
 
     t_spacy = _timed(lambda: list(raw.pipe(texts, batch_size=16)), args.repeats)
     t_yalu = _timed(lambda: ingest_texts(Store(), texts), args.repeats)
+
+    def on_disk() -> None:
+        with tempfile.TemporaryDirectory(prefix="yalu-bench-") as tmp:
+            ingest_texts(Store(Path(tmp) / "store"), texts)
+
+    t_disk = _timed(on_disk, args.repeats)
     t_jobs2 = _timed(lambda: ingest_texts(Store(), texts, jobs=2), args.repeats)
     t_dask = None
     if not args.no_dask:
@@ -120,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         [f"spaCy `nlp.pipe` ({model}), texts only", f"{t_spacy:.2f}", f"{words / t_spacy:,.0f}", "1.00 (floor)"],
         ["Yalu end to end, jobs=1", f"{t_yalu:.2f}", f"{words / t_yalu:,.0f}", f"{t_yalu / t_spacy:.2f} x spaCy"],
+        ["Yalu end to end, jobs=1, on-disk store", f"{t_disk:.2f}", f"{words / t_disk:,.0f}",
+         f"{t_disk / t_spacy:.2f} x spaCy"],
         ["Yalu end to end, jobs=2", f"{t_jobs2:.2f}", f"{words / t_jobs2:,.0f}",
          f"{t_yalu / t_jobs2:.2f} x faster than jobs=1"],
     ]
@@ -140,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'PASS' if overhead <= OVERHEAD_TARGET else 'FAIL'}: Yalu takes {overhead:.2f} x spaCy's time "
         f"(target <= {OVERHEAD_TARGET})",
         f"{'PASS' if speedup >= JOBS_TARGET else 'FAIL'}: jobs=2 is {speedup:.3f} x jobs=1 (target >= {JOBS_TARGET})",
+        f"info: into an on-disk store Yalu takes {t_disk / t_spacy:.2f} x spaCy's time",
     ]
     profile = ""
     if speedup < JOBS_TARGET:
