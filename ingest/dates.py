@@ -23,7 +23,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import yaml
 
@@ -339,6 +339,7 @@ class _Rule:
     handler: _Handler
     find: bool = True  # used by find_dates
     find_check: Callable[[re.Match[str], _Vocab], bool] | None = None
+    needs: tuple[str, ...] = ()  # words every match holds, lower-cased: find_dates skips a text with none
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,8 @@ class _Compiled:
     rule: _Rule
     parse_re: re.Pattern[str]
     find_re: re.Pattern[str] | None
+    scan_re: re.Pattern[str] | None = None  # find_re without IGNORECASE, for lower-cased ASCII text
+    needs: tuple[str, ...] = ()  # rule.needs if ASCII: IGNORECASE matches "s" to "\u017f", "k" to "\u212a"
 
 
 def _g(groups: _Groups, name: str) -> str | None:
@@ -613,61 +616,103 @@ def _rules() -> tuple[_Compiled, ...]:
     rel = rf"(?P<rel>{rel_alt})"
     parts = rf"(?:\s+{_alt(v.day_parts)})?"
     dash = r"\s*-\s*"
+    # what a rule's pattern cannot match without (its month, its year...), for find_dates to skip a text
+    digits, months = tuple("0123456789"), _first_words(v.months)
     rules = [
         _Rule(
             "iso_day",
             r"(?P<y>[0-9]{4})(?P<sep>[-/])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
             r"(?:T[0-9]{2}(?::?[0-9]{2}){0,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?" + _W,
             _h_iso_day,
+            needs=digits,
         ),
         _Rule("iso_month", r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})" + _W, _h_iso_month, find=False),
-        _Rule("day_month_year", rf"{weekday_pre}{day_of}\s+{month}{sep}{year_ref}", _h_full),
-        _Rule("month_day_year", rf"{weekday_pre}{month}\s+{day}{sep}{year_ref}", _h_full),
-        _Rule("day_range", rf"{day}{dash}{day2}\s+{month}{sep}{year_ref}", _h_range),
-        _Rule("month_day_range", rf"{month}\s+{day}{dash}{day2}{sep}{year_ref}", _h_range),
-        _Rule("day_month", rf"{weekday_pre}{day_of}\s+{month}", _h_partial_day, find_check=_check_named),
-        _Rule("month_day", rf"{weekday_pre}{month}\s+{day}", _h_partial_day, find_check=_check_named),
-        _Rule("month_year", rf"{mod}{month}{sep}{year_ref}", _h_month_year, find_check=_check_named),
-        _Rule("month", rf"{mod}(?:{rel}\s+)?{month}", _h_month, find_check=_check_month_alone),
+        _Rule("day_month_year", rf"{weekday_pre}{day_of}\s+{month}{sep}{year_ref}", _h_full, needs=months),
+        _Rule("month_day_year", rf"{weekday_pre}{month}\s+{day}{sep}{year_ref}", _h_full, needs=months),
+        _Rule("day_range", rf"{day}{dash}{day2}\s+{month}{sep}{year_ref}", _h_range, needs=months),
+        _Rule("month_day_range", rf"{month}\s+{day}{dash}{day2}{sep}{year_ref}", _h_range, needs=months),
+        _Rule("day_month", rf"{weekday_pre}{day_of}\s+{month}", _h_partial_day, find_check=_check_named,
+              needs=months),
+        _Rule("month_day", rf"{weekday_pre}{month}\s+{day}", _h_partial_day, find_check=_check_named,
+              needs=months),
+        _Rule("month_year", rf"{mod}{month}{sep}{year_ref}", _h_month_year, find_check=_check_named,
+              needs=months),
+        _Rule("month", rf"{mod}(?:{rel}\s+)?{month}", _h_month, find_check=_check_month_alone, needs=months),
         _Rule(
             "season",
             rf"{mod}(?:the\s+)?(?:{rel}\s+)?(?P<season>{_alt(v.seasons)})(?:{sep}{year_ref})?",
             _h_season,
             find_check=_check_season,
+            needs=_first_words(v.seasons),
         ),
-        _Rule("year", rf"{mod}(?P<theyear>(?:the\s+)?year\s+)?{year}", _h_year, find_check=_check_year),
+        _Rule("year", rf"{mod}(?P<theyear>(?:the\s+)?year\s+)?{year}", _h_year, find_check=_check_year,
+              needs=digits),
         _Rule(
             "relative_period",
             rf"{mod}{rel}\s+(?P<period>{_alt(v.periods)})",
             _h_relative_period,
+            needs=_first_words(v.periods),
         ),
         _Rule(
             "weekday",
             rf"(?:{rel}\s+)?(?P<weekday>{_names_alt(v.weekdays, v.full_weekdays)}){parts}",
             _h_weekday,
             find_check=_check_weekday,
+            needs=_first_words(v.weekdays),
         ),
         _Rule(
             "relative_day",
             rf"(?:the\s+)?(?P<relday>{_alt(v.relative_days)}){parts}",
             _h_relative_day,
+            needs=_first_words(v.relative_days),
         ),
         _Rule(
             "count_from_document",
             rf"(?P<num>[0-9]{{1,4}}{_W}|{_alt(v.numbers)})\s+(?P<unit>{_alt(v.units)})"
             rf"\s+(?P<dir>{_alt(v.document_suffixes)})",
             _h_ago,
+            needs=_first_words(v.document_suffixes),
         ),
     ]
     context = rf"(?<![\w])(?:(?P<pre>{_alt(v.find_context)})\s+)?"
-    return tuple(
-        _Compiled(
+    compiled = []
+    for rule in rules:
+        find = rf"{context}(?P<core>{rule.core})"
+        compiled.append(_Compiled(
             rule,
             re.compile(rf"(?:{rule.core})(?:'s)?", _FLAGS),
-            re.compile(rf"{context}(?P<core>{rule.core})", _FLAGS) if rule.find else None,
-        )
-        for rule in rules
-    )
+            re.compile(find, _FLAGS) if rule.find else None,
+            re.compile(find) if rule.find and _lower_case_only(find) else None,
+            rule.needs if all(word.isascii() for word in rule.needs) else (),
+        ))
+    return tuple(compiled)
+
+
+def _lower_case_only(pattern: str) -> bool:
+    """ASCII, and no capital outside group syntax: on lower-cased ASCII text it needs no IGNORECASE."""
+    return pattern.isascii() and re.search(r"[A-Z]", re.sub(r"\(\?P[<=]", "", pattern)) is None
+
+
+def _first_words(words: Iterable[str]) -> tuple[str, ...]:
+    """The first word of each phrase as :func:`_alt` matches it (a match of the alternation holds
+    one), less those holding a shorter one: "apr" is in all that "april" is in."""
+    first = {_key(w).split()[0] for w in words if _key(w)}
+    return tuple(sorted(w for w in first if not any(o != w and o in w for o in first)))
+
+
+def _finditer(compiled: _Compiled, text: str, lower: str | None) -> Iterator[re.Match[str]]:
+    """``compiled.find_re.finditer(text)``, found faster in ``lower`` (``text`` lower-cased) when ASCII.
+
+    IGNORECASE matching is what makes the scan slow (Python's ``re`` then tries every branch
+    of an alternation at every word). On ASCII text it is the same as plain matching of the
+    lower-cased text by a pattern without capitals: same spans, in the same order. Each span
+    is matched again in ``text`` for groups in their own case.
+    """
+    if lower is None or compiled.scan_re is None:
+        yield from compiled.find_re.finditer(text)
+        return
+    for found in compiled.scan_re.finditer(lower):
+        yield compiled.find_re.match(text, found.start())
 
 
 @functools.lru_cache(maxsize=1)
@@ -844,13 +889,16 @@ def find_dates(text: str, *, anchor: datetime.date | None = None) -> list[tuple[
         return []
     anchor = _coerce_anchor(anchor)
     clean = text.translate(_TRANSLATE)
+    lower = clean.lower() if clean.isascii() else None
     vocab = _vocab()
     candidates: list[tuple[int, int, DateValue]] = []
     for compiled in _rules():
         if compiled.find_re is None:
             continue
+        if lower is not None and compiled.needs and not any(word in lower for word in compiled.needs):
+            continue
         check = compiled.rule.find_check
-        for match in compiled.find_re.finditer(clean):
+        for match in _finditer(compiled, clean, lower):
             if check is not None and not check(match, vocab):
                 continue
             value = compiled.rule.handler(match.groupdict(), anchor, vocab)
