@@ -167,11 +167,13 @@ class EventFinder:
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
-        self.span_at = {i: s for s in doc.spans[ENTITIES] for i in range(s.start, s.end)}
+        self.text = doc.text  # slices of it are span texts: Span.text joins its tokens anew each time
+        entities = list(doc.spans[ENTITIES])  # a span group makes new Span objects on each pass
+        self.span_at = {i: s for s in entities for i in range(s.start, s.end)}
         self.demonym_at = {i: s.id_ for s in doc.spans[DEMONYMS] for i in range(s.start, s.end)}
-        self.persons = [s for s in doc.spans[ENTITIES] if s.label_ == "Person"]
+        self.persons = [s for s in entities if s.label_ == "Person"]
         self.person_starts = [s.start for s in self.persons]
-        self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in doc.spans[ENTITIES]}
+        self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in entities}
         self.sentences = Sentences(doc)
         self.sent_starts = self.sentences.starts
         self.date_cache: dict[int, list[Span]] = {}
@@ -223,9 +225,8 @@ class EventFinder:
         holders = {tok.i, anchor.i}
         if tok.dep_ in {"nsubj", "nsubjpass"}:
             holders.add(tok.head.i)  # "the meeting lasted 20 minutes"
-        duration = next((d for d in (duration_iso(e.text) for e in self.sent_ents[self.sentences.of(tok.i).start]
-                                     if e.label_ in {"TIME", "DATE"} and self._attached(e.root, holders))
-                         if d), None)
+        duration = next((d for e in self.sent_ents[self.sentences.of(tok.i).start] if e.label_ in {"TIME", "DATE"}
+                         for d in [duration_iso(self._text(e))] if d and self._attached(e.root, holders)), None)
         return {
             "cls": cls, "trigger": span.text, "kind": row["kind"], "head": tok.i,
             "start": span.start_char, "end": span.end_char,
@@ -499,18 +500,19 @@ class EventFinder:
         """Date expressions attached to this event, else the sentence's one free date."""
         own, free = [], []
         for ent in self._date_spans(self.sentences.of(tok.i)):
-            text = ent.text
+            text = self._text(ent)
             nxt = doc[ent.end] if ent.end < len(doc) else None
             relative = nxt is not None and nxt.lower_ in {"prior", "earlier", "later", "before", "after", "ago"}
             if relative:
                 text = f"{text} {nxt.text}"
             item = {"text": text, "relative": relative, "start": ent.start_char}
-            node, owner = ent.root, None
+            root = ent.root  # Span.root walks the span's tokens
+            node, owner = root, None
             for _ in range(10):
                 if node.lower_ in self.anchoring and node.dep_ in {"prep", "mark", "advmod"}:
                     owner = -1  # "since taking power in 2011" dates another event
                     break
-                if node.i in triggers and node.i != ent.root.i:
+                if node.i in triggers and node.i != root.i:
                     owner = node.i
                     break
                 if node.i in {anchor.i}:
@@ -537,8 +539,11 @@ class EventFinder:
 
     def _date_spans(self, sent: Span) -> list[Span]:
         if sent.start not in self.date_cache:
-            self.date_cache[sent.start] = date_spans(sent, self.sent_ents[sent.start])
+            self.date_cache[sent.start] = date_spans(sent, self.sent_ents[sent.start], text=self._text(sent))
         return self.date_cache[sent.start]
+
+    def _text(self, span: Span) -> str:
+        return self.text[span.start_char:span.end_char]
 
     def _modality(self, anchor: Token, tok: Token) -> str:
         for node in (tok, anchor):
@@ -585,12 +590,15 @@ class EventFinder:
         return None
 
 
-def date_spans(sent: Span, ents: list[Span] | None = None) -> list[Span]:
-    """Date expressions of a sentence: the date grammar's, then NER's (``ents``) where they do not overlap."""
+def date_spans(sent: Span, ents: list[Span] | None = None, *, text: str | None = None) -> list[Span]:
+    """Date expressions of a sentence: the date grammar's, then NER's (``ents``) where they do not overlap.
+
+    ``text`` is ``sent.text``, when the caller has it.
+    """
     doc = sent.doc
     spans = []
     # Any anchor will do: only the spans are used here; values are computed with the real one later.
-    for start, end, _ in find_dates(sent.text, anchor=SPAN_ANCHOR):
+    for start, end, _ in find_dates(sent.text if text is None else text, anchor=SPAN_ANCHOR):
         span = doc.char_span(sent.start_char + start, sent.start_char + end, alignment_mode="expand")
         if span is not None:
             spans.append(span)
