@@ -348,7 +348,7 @@ class _Compiled:
     parse_re: re.Pattern[str]
     find_re: re.Pattern[str] | None
     scan_re: re.Pattern[str] | None = None  # find_re without IGNORECASE, for lower-cased ASCII text
-    needs: tuple[str, ...] = ()  # rule.needs if ASCII: IGNORECASE matches "s" to "\u017f", "k" to "\u212a"
+    needs: re.Pattern[str] | None = None  # rule.needs, if ASCII (IGNORECASE matches "s" to "\u017f")
 
 
 def _g(groups: _Groups, name: str) -> str | None:
@@ -622,7 +622,7 @@ def _rules() -> tuple[_Compiled, ...]:
         _Rule(
             "iso_day",
             r"(?P<y>[0-9]{4})(?P<sep>[-/])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
-            r"(?:T[0-9]{2}(?::?[0-9]{2}){0,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?" + _W,
+            r"(?:t[0-9]{2}(?::?[0-9]{2}){0,2}(?:\.[0-9]+)?(?:z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?" + _W,  # t, z: T, Z
             _h_iso_day,
             needs=digits,
         ),
@@ -676,14 +676,17 @@ def _rules() -> tuple[_Compiled, ...]:
     ]
     context = rf"(?<![\w])(?:(?P<pre>{_alt(v.find_context)})\s+)?"
     compiled = []
+    needs: dict[tuple[str, ...], re.Pattern[str]] = {}  # one pattern for rules that need the same words
     for rule in rules:
         find = rf"{context}(?P<core>{rule.core})"
+        if rule.needs and all(word.isascii() for word in rule.needs) and rule.needs not in needs:
+            needs[rule.needs] = re.compile("|".join(map(re.escape, rule.needs)))
         compiled.append(_Compiled(
             rule,
             re.compile(rf"(?:{rule.core})(?:'s)?", _FLAGS),
             re.compile(find, _FLAGS) if rule.find else None,
             re.compile(find) if rule.find and _lower_case_only(find) else None,
-            rule.needs if all(word.isascii() for word in rule.needs) else (),
+            needs.get(rule.needs),
         ))
     return tuple(compiled)
 
@@ -891,12 +894,16 @@ def find_dates(text: str, *, anchor: datetime.date | None = None) -> list[tuple[
     clean = text.translate(_TRANSLATE)
     lower = clean.lower() if clean.isascii() else None
     vocab = _vocab()
+    present: dict[re.Pattern[str], bool] = {}  # whether lower holds one of the words a rule needs
     candidates: list[tuple[int, int, DateValue]] = []
     for compiled in _rules():
         if compiled.find_re is None:
             continue
-        if lower is not None and compiled.needs and not any(word in lower for word in compiled.needs):
-            continue
+        if lower is not None and compiled.needs is not None:
+            if compiled.needs not in present:
+                present[compiled.needs] = compiled.needs.search(lower) is not None
+            if not present[compiled.needs]:
+                continue
         check = compiled.rule.find_check
         for match in _finditer(compiled, clean, lower):
             if check is not None and not check(match, vocab):
