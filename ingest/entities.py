@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 import yaml
-from spacy.attrs import ORTH
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -128,8 +128,10 @@ class EntityResolver:
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
         self.sentences = Sentences(doc)
-        self.orths = doc.to_array(ORTH).tolist()
-        self.texts = [doc.vocab.strings[o] for o in self.orths]  # token texts without a Token each
+        table = doc.to_array([ORTH, IS_SPACE]).reshape(len(doc), 2).tolist()  # without a Token each
+        self.orths = [orth for orth, _ in table]
+        self.spaces = [bool(space) for _, space in table]
+        self.texts = [doc.vocab.strings[orth] for orth in self.orths]
         demonyms = [Span(doc, s, e, label="Demonym", span_id=self.nlp_id(doc, m))
                     for m, s, e in self.demonyms(doc)]
         doc.spans[DEMONYMS] = filter_spans(demonyms)
@@ -226,7 +228,7 @@ class EntityResolver:
         start, end = span.start, span.end
         doc = span.doc
         for i in range(start, end):  # a name never runs across a line break or a slash
-            if "\n" in doc[i].text or doc[i].text in {"/", "|"} or doc[i].is_space:
+            if "\n" in self.texts[i] or self.texts[i] in {"/", "|"} or self.spaces[i]:
                 end = i
                 break
         while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].text in self.honorifics):

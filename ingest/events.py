@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-import numpy
 from spacy.attrs import IDS
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -96,7 +95,7 @@ class TriggerMatcher:
             if named is None:
                 break
         self.named = named  # attribute -> word -> the patterns naming it
-        self.words = numpy.array(sorted({w for words in (named or {}).values() for w in words}), dtype=numpy.uint64)
+        self.words = {w for words in (named or {}).values() for w in words}
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if self.named is None:
@@ -105,10 +104,10 @@ class TriggerMatcher:
             return []
         attrs = list(self.named)
         lookups = [self.named[a] for a in attrs]
-        table = doc.to_array(attrs).reshape(len(doc), len(attrs))
-        candidates = numpy.flatnonzero(numpy.isin(table, self.words).any(axis=1))
         runs: list[tuple[int, int, set[int]]] = []  # start, end, the patterns its words name
-        for i, values in zip(candidates.tolist(), table[candidates].tolist()):
+        for i, values in enumerate(doc.to_array(attrs).reshape(len(doc), len(attrs)).tolist()):
+            if self.words.isdisjoint(values):
+                continue
             which = {n for words, value in zip(lookups, values) for n in words.get(value, ())}
             if not which:
                 continue
