@@ -212,6 +212,7 @@ def _names_alt(names: Iterable[str], full: frozenset[str]) -> str:
 # -------------------------------------------------------------------- value helpers
 
 
+@functools.lru_cache(maxsize=4096)  # DateValue is frozen; building one checks its text and the calendar
 def _make(year: int, month: int | None = None, day: int | None = None) -> DateValue | None:
     """A DateValue at the precision given by which fields are set, or None if invalid."""
     try:
