@@ -224,8 +224,12 @@ class EventFinder:
         holders = {tok.i, anchor.i}
         if tok.dep_ in {"nsubj", "nsubjpass"}:
             holders.add(tok.head.i)  # "the meeting lasted 20 minutes"
-        duration = next((d for e in self.sent_ents[self.sentences.of(tok.i).start] if e.label_ in {"TIME", "DATE"}
-                         for d in [duration_iso(self._text(e))] if d and self._attached(e.root, holders)), None)
+        duration = None
+        for e in self.sent_ents[self.sentences.of(tok.i).start]:
+            found = duration_iso(self._text(e)) if e.label_ in {"TIME", "DATE"} else None
+            if found and self._attached(e.root, holders):
+                duration = found
+                break
         return {
             "cls": cls, "trigger": span.text, "kind": row["kind"], "head": tok.i,
             "start": span.start_char, "end": span.end_char,
