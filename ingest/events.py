@@ -94,7 +94,8 @@ class TriggerMatcher:
                     named[IDS[attr]][vocab.strings.add(value) if isinstance(value, str) else value].add(n)
             if named is None:
                 break
-        self.named = named  # attribute -> word -> the patterns naming it
+        # attribute -> word -> the patterns naming it; plain dicts, which pickle (spawned workers)
+        self.named = None if named is None else {a: dict(words) for a, words in named.items()}
         self.words = {w for words in (named or {}).values() for w in words}
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
