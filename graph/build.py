@@ -28,6 +28,7 @@ TIME = Namespace("http://www.w3.org/2006/time#")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 EVENT_IRI = Namespace("https://w3id.org/yalu/event/")
 MEMBERSHIP_IRI = Namespace("https://w3id.org/yalu/membership/")
+ASSERTION_IRI = Namespace("https://w3id.org/yalu/assertion/")
 DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
 _KEY_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-",
                             "\u2012": "-", "\u2013": "-", "\u2014": "-"})
@@ -108,13 +109,16 @@ def _fact(g, fact: Fact, doc: URIRef) -> None:
     obj = Literal(fact.object) if fact.literal else entity_iri(fact.object)
     g.add((subject, predicate, obj))
     digest = hashlib.sha1(f"{subject}|{predicate}|{obj}|{fact.source}".encode()).hexdigest()[:16]
-    node = URIRef(f"{doc}#a{digest}")
+    background = fact.source == "gazetteer" and fact.mention is None
+    # a gazetteer fact is the gazetteer's, not the document's: one node however many documents restate it
+    node = ASSERTION_IRI[digest] if background else URIRef(f"{doc}#a{digest}")
     g.add((node, RDF.type, YALU.Assertion))
     g.add((node, RDF.subject, subject))
     g.add((node, RDF.predicate, predicate))
     g.add((node, RDF.object, obj))
     g.add((node, YALU.assertedBy, Literal(fact.source)))
-    g.add((node, PROV.wasDerivedFrom, _mention(g, fact.mention) if fact.mention else doc))
+    source = YALU.gazetteer if background else _mention(g, fact.mention) if fact.mention else doc
+    g.add((node, PROV.wasDerivedFrom, source))
 
 
 def _membership(g, m: Membership) -> None:

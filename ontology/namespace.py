@@ -75,6 +75,7 @@ class YALU(DefinedNamespace):
     duration: URIRef
     end: URIRef
     envoyOf: URIRef
+    gazetteer: URIRef
     gazetteerId: URIRef
     hypothetical: URIRef
     inDocument: URIRef

@@ -84,6 +84,21 @@ def test_build_fact_is_reified_with_its_source():
     assert (entity_iri("xi_jinping"), YALU.title, Literal("President")) in g
 
 
+def test_build_a_gazetteer_fact_is_one_assertion_whichever_document_restates_it():
+    first = small()
+    second = Extraction(Document.from_text("Beijing is the capital of China."), entities=first.entities,
+                        facts=first.facts)
+
+    def assertions(ex, source):
+        g = build_graph(ex)
+        return {a for a in g.subjects(YALU.assertedBy, Literal(source))}, g
+
+    (gaz1, g1), (gaz2, g2) = assertions(first, "gazetteer"), assertions(second, "gazetteer")
+    assert gaz1 == gaz2 and len(gaz1) == 1
+    assert set(g1.objects(next(iter(gaz1)), PROV.wasDerivedFrom)) == {YALU.gazetteer}
+    assert assertions(first, "text")[0].isdisjoint(assertions(second, "text")[0])  # read in each text: its own
+
+
 def test_build_hostile_keys_make_safe_iris():
     iri = entity_iri('x> <y> "z" {w}\n')
     assert not any(c in str(iri) for c in '<> "{}\n')

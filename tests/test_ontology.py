@@ -84,7 +84,8 @@ def test_ontology_every_term_has_label_and_comment(onto):
 
 
 def test_ontology_every_term_is_declared(onto):
-    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, YALU.Modality}
+    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual,
+             YALU.Modality}
     undeclared = [t for t in defined_terms(onto) if not set(onto.objects(URIRef(NS + t), RDF.type)) & kinds]
     assert undeclared == []
 
