@@ -95,20 +95,21 @@ def _mention(g, mention: Mention) -> URIRef:
     node = mention_iri(mention)
     g.add((node, RDF.type, YALU.Mention))
     g.add((node, YALU.inDocument, document_iri(mention.doc_id)))
-    g.add((node, YALU.sentence, Literal(mention.sentence)))
-    g.add((node, YALU.sentenceIndex, Literal(mention.sentence_index)))
-    g.add((node, YALU.start, Literal(mention.start)))
-    g.add((node, YALU.end, Literal(mention.end)))
-    g.add((node, YALU.surface, Literal(mention.text)))
+    g.add((node, YALU.sentence, g.lit(mention.sentence)))
+    g.add((node, YALU.sentenceIndex, g.lit(mention.sentence_index)))
+    g.add((node, YALU.start, g.lit(mention.start)))
+    g.add((node, YALU.end, g.lit(mention.end)))
+    g.add((node, YALU.surface, g.lit(mention.text)))
     return node
 
 
 def _fact(g, fact: Fact, doc: URIRef) -> None:
     subject = entity_iri(fact.subject)
     predicate = YALU[fact.predicate]
-    obj = Literal(fact.object) if fact.literal else entity_iri(fact.object)
+    obj = g.lit(fact.object) if fact.literal else entity_iri(fact.object)
     g.add((subject, predicate, obj))
-    digest = hashlib.sha1(f"{subject}|{predicate}|{obj}|{fact.source}".encode()).hexdigest()[:16]
+    value = fact.object if fact.literal else obj  # the lexical form, whichever sink made the term
+    digest = hashlib.sha1(f"{subject}|{predicate}|{value}|{fact.source}".encode()).hexdigest()[:16]
     background = fact.source == "gazetteer" and fact.mention is None
     # a gazetteer fact is the gazetteer's, not the document's: one node however many documents restate it
     node = ASSERTION_IRI[digest] if background else URIRef(f"{doc}#a{digest}")
@@ -116,7 +117,7 @@ def _fact(g, fact: Fact, doc: URIRef) -> None:
     g.add((node, RDF.subject, subject))
     g.add((node, RDF.predicate, predicate))
     g.add((node, RDF.object, obj))
-    g.add((node, YALU.assertedBy, Literal(fact.source)))
+    g.add((node, YALU.assertedBy, g.lit(fact.source)))
     source = YALU.gazetteer if background else _mention(g, fact.mention) if fact.mention else doc
     g.add((node, PROV.wasDerivedFrom, source))
 
@@ -130,7 +131,7 @@ def _membership(g, m: Membership) -> None:
     g.add((node, ORG.organization, entity_iri(m.organization)))
     g.add((node, ORG.role, role))
     g.add((role, RDF.type, ORG.Role))
-    g.add((role, RDFS.label, Literal(m.role)))
+    g.add((role, RDFS.label, g.lit(m.role)))
     if m.start is not None or m.end is not None:
         interval = URIRef(f"{node}#during")
         g.add((node, ORG.memberDuring, interval))
@@ -140,28 +141,28 @@ def _membership(g, m: Membership) -> None:
                 instant = URIRef(f"{interval}-{'start' if pred == TIME.hasBeginning else 'end'}")
                 g.add((interval, pred, instant))
                 g.add((instant, RDF.type, TIME.Instant))
-                g.add((instant, TIME.inXSDgYear, Literal(f"{year:04d}", datatype=XSD.gYear)))
+                g.add((instant, TIME.inXSDgYear, g.lit(f"{year:04d}", datatype=XSD.gYear)))
 
 
 def _event(g, event: Event, doc_id: str, labels: dict[str, str]) -> None:
     node = event_iri(doc_id, event.key)
     g.add((node, RDF.type, YALU[event.cls]))
-    g.add((node, YALU.trigger, Literal(event.trigger)))
+    g.add((node, YALU.trigger, g.lit(event.trigger)))
     g.add((node, YALU.modality, YALU[event.modality]))
     names = [labels.get(k, k) for k in (*event.agents, *event.participants, *event.targets)]
     title = f"{event.cls}: {', '.join(names[:4])}" + (f" ({event.date})" if event.date else "")
-    g.add((node, RDFS.label, Literal(title)))
+    g.add((node, RDFS.label, g.lit(title)))
     for role, keys in ((YALU.agent, event.agents), (YALU.target, event.targets)):
         for key in keys:
             g.add((node, role, entity_iri(key)))
     for key in (*event.agents, *event.participants, *event.targets):
         g.add((node, YALU.participant, entity_iri(key)))
     if event.date:
-        g.add((node, YALU.date, date_literal(event.date)))
+        g.add((node, YALU.date, g.lit(event.date, datatype=DATE_TYPES.get(len(event.date), XSD.string))))
     if event.place:
         g.add((node, YALU.place, entity_iri(event.place)))
     if event.duration:
-        g.add((node, YALU.duration, Literal(event.duration, datatype=XSD.duration)))
+        g.add((node, YALU.duration, g.lit(event.duration, datatype=XSD.duration)))
     for mention in event.mentions:
         g.add((node, PROV.wasDerivedFrom, _mention(g, mention)))
     if event.modality == "asserted":
@@ -191,9 +192,28 @@ def _interactions(g, event: Event) -> None:
 
 
 class _Triples(list):
-    """A list that takes ``add`` like a Graph: writing triples without rdflib's indexes."""
+    """A list that takes ``add`` like a Graph: writing triples without rdflib's indexes.
+
+    ``_fill`` makes its literals with the sink's ``lit``: rdflib Literals here.
+    """
 
     add = list.append
+    lit = staticmethod(Literal)
+
+
+class _Written(str):
+    """A literal already in N-Triples syntax."""
+
+
+class _NTriples(_Triples):
+    """A sink whose literals are N-Triples text: rdflib's Literal costs more than the rest of a triple."""
+
+    @staticmethod
+    def lit(value, datatype=None) -> _Written:
+        if isinstance(value, int):
+            value, datatype = str(value), datatype or XSD.integer
+        text = f'"{value.translate(_NT_ESCAPES)}"'
+        return _Written(f"{text}^^<{datatype}>" if datatype and datatype != XSD.string else text)
 
 
 def triples(extraction: Extraction) -> list[tuple]:
@@ -218,7 +238,9 @@ def ntriples(extraction: Extraction) -> str:
     Isomorphic to ``build_graph(extraction)`` (a test checks it), and much cheaper to make, which
     matters when every document of a corpus passes through here.
     """
-    lines = dict.fromkeys(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in triples(extraction))
+    sink = _NTriples()
+    _fill(sink, extraction)
+    lines = dict.fromkeys(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in sink)
     return "\n".join(lines) + "\n"
 
 
@@ -226,43 +248,34 @@ _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 
 
 def _nt(term) -> str:
-    """A term in N-Triples syntax, one line (rdflib's ``n3()`` writes a multi-line string in triple quotes)."""
-    if isinstance(term, Literal):
-        text = f'"{str(term).translate(_NT_ESCAPES)}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype and term.datatype != XSD.string:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return f"<{term}>"
+    """A term in N-Triples syntax: IRIs are the only other terms ``_fill`` writes."""
+    return term if type(term) is _Written else f"<{term}>"
 
 
 def _fill(g, extraction: Extraction) -> None:
     doc = extraction.document
     d = document_iri(doc.id)
     g.add((d, RDF.type, YALU.Document))
-    g.add((d, YALU.contentHash, Literal(doc.id)))
+    g.add((d, YALU.contentHash, g.lit(doc.id)))
     for pred, value in ((DCTERMS.title, doc.title), (DCTERMS.creator, doc.author), (DCTERMS.source, doc.source)):
         if value:
-            g.add((d, pred, Literal(value)))
+            g.add((d, pred, g.lit(value)))
     if doc.date:
-        g.add((d, DCTERMS.date, date_literal(doc.date[:10])))
+        g.add((d, DCTERMS.date, g.lit(doc.date[:10], datatype=DATE_TYPES.get(len(doc.date[:10]), XSD.string))))
     labels = {}
     for entity in extraction.entities:
         node = entity_iri(entity.key)
         labels[entity.key] = entity.label
         g.add((node, RDF.type, YALU[entity.cls]))
-        g.add((node, RDFS.label, Literal(entity.label)))
+        g.add((node, RDFS.label, g.lit(entity.label)))
         for alias in entity.aliases:
-            g.add((node, SKOS.altLabel, Literal(alias)))
+            g.add((node, SKOS.altLabel, g.lit(alias)))
         for name in (entity.label, *entity.aliases):
-            g.add((node, YALU.nameKey, Literal(name_key(name))))
+            g.add((node, YALU.nameKey, g.lit(name_key(name))))
         if entity.in_gazetteer:
-            g.add((node, YALU.gazetteerId, Literal(entity.key)))
+            g.add((node, YALU.gazetteerId, g.lit(entity.key)))
         if entity.wikidata:
-            g.add((node, YALU.wikidata, Literal(entity.wikidata)))
+            g.add((node, YALU.wikidata, g.lit(entity.wikidata)))
             g.add((node, OWL.sameAs, WIKIDATA[_safe(entity.wikidata)]))
         g.add((d, YALU.mentions, node))
         for mention in entity.mentions:

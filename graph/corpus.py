@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import queue
@@ -60,6 +61,8 @@ def get_nlp(model: str | None = None):
         from ingest.pipeline import load_nlp
 
         _NLP[model] = load_nlp(model)
+        # the model's objects live as long as the process: the garbage collector need not walk them again
+        gc.freeze()
     return _NLP[model]
 
 

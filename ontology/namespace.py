@@ -112,6 +112,12 @@ class YALU(DefinedNamespace):
     wikidata: URIRef
 
 
+# Each term as a plain class attribute: DefinedNamespace otherwise checks and builds the URIRef on
+# every access, and building a document's graph reads these terms some thousand times.
+for _term in YALU.__annotations__:
+    type.__setattr__(YALU, _term, URIRef(str(YALU._NS) + _term))
+del _term
+
 ENTITY_IRI = Namespace("https://w3id.org/yalu/id/")
 DOC_IRI = Namespace("https://w3id.org/yalu/doc/")
 GRAPH_IRI = Namespace("https://w3id.org/yalu/graph/")
