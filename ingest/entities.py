@@ -56,7 +56,9 @@ def entity_key(label: str) -> str:
     >>> entity_key("Hyeonseo Lee"), entity_key("Ñam Öst"), entity_key("김정은")
     ('hyeonseo-lee', 'nam-ost', '김정은')
     """
-    text = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
+    # NFC again after dropping the accents: NFKD also splits Hangul syllables into jamo
+    text = unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFKD", label)
+                                                if not unicodedata.combining(c)))
     slug = re.sub(r"[\W_]+", "-", text.lower()).strip("-")
     return slug or "x" + hashlib.sha1(label.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
