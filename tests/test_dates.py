@@ -555,3 +555,30 @@ def test_dates_weekday_is_latest_on_or_before_anchor(anchor: datetime.date, week
     assert value is not None and value.precision == "day"
     day = datetime.date.fromisoformat(value.iso)
     assert day.weekday() == weekday and 0 <= (anchor - day).days < 7
+
+
+# ---------------------------------------------------------------- the fast scan
+# On ASCII text find_dates scans the lower-cased text without IGNORECASE and skips rules whose
+# words are absent; it must find what a case-insensitive scan of every rule finds.
+DATE_WORDS = [
+    "on", "in", "the", "of", "since", "as of", "last", "this", "next", "early", "late", "mid-", "end of",
+    "17", "17th", "3", "2016", "1990", "1990's", "2016-02-17", "2016/2/17", "2016-02-17T12:00Z", "2016-02",
+    "January", "Jan.", "feb", "May", "March", "Sept.", "sep", "Monday", "wed", "spring", "fall", "summer",
+    "today", "yesterday", "tonight", "a", "three", "twenty-first", "weeks", "week", "month", "year", "day",
+    "days", "ago", "from now", "later", "earlier", "morning", "first", ",", "-", ".", "'s", "  ", "decided",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(DATE_WORDS), st.sampled_from([str, str.upper, str.title, str.lower])),
+                max_size=9).map(lambda words: " ".join(case(w) for w, case in words)))
+def test_dates_scan_of_lower_cased_text_finds_what_ignorecase_finds(text):
+    clean = text.translate(dates._TRANSLATE)
+    for compiled in dates._rules():
+        if compiled.find_re is None:
+            continue
+        expected = [(m.span(), m.groupdict()) for m in compiled.find_re.finditer(clean)]
+        found = [(m.span(), m.groupdict()) for m in dates._finditer(compiled, clean, clean.lower())]
+        assert found == expected, compiled.rule.name
+        if compiled.needs is not None and not compiled.needs.search(clean.lower()):
+            assert expected == [], compiled.rule.name

@@ -325,32 +325,3 @@ def test_events_trigger_matcher_finds_what_the_matcher_finds(extra):
     expected = plain(doc)
     assert len(expected) >= 6
     assert TriggerMatcher(vocab, patterns)(doc) == expected
-
-
-# ---------------------------------------------------------------- date spans: the fast scan
-# date_spans calls ingest.dates.find_dates on every sentence with a trigger; on ASCII text it
-# scans the lower-cased text without IGNORECASE and skips rules whose words are absent.
-DATE_WORDS = [
-    "on", "in", "the", "of", "since", "as of", "last", "this", "next", "early", "late", "mid-", "end of",
-    "17", "17th", "3", "2016", "1990", "1990's", "2016-02-17", "2016/2/17", "2016-02-17T12:00Z", "2016-02",
-    "January", "Jan.", "feb", "May", "March", "Sept.", "sep", "Monday", "wed", "spring", "fall", "summer",
-    "today", "yesterday", "tonight", "a", "three", "twenty-first", "weeks", "week", "month", "year", "day",
-    "days", "ago", "from now", "later", "earlier", "morning", "first", ",", "-", ".", "'s", "  ", "decided",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(DATE_WORDS), st.sampled_from([str, str.upper, str.title, str.lower])),
-                max_size=9).map(lambda words: " ".join(case(w) for w, case in words)))
-def test_events_date_scan_of_lower_cased_text_finds_what_ignorecase_finds(text):
-    from ingest import dates
-
-    clean = text.translate(dates._TRANSLATE)
-    for compiled in dates._rules():
-        if compiled.find_re is None:
-            continue
-        expected = [(m.span(), m.groupdict()) for m in compiled.find_re.finditer(clean)]
-        found = [(m.span(), m.groupdict()) for m in dates._finditer(compiled, clean, clean.lower())]
-        assert found == expected, compiled.rule.name
-        if compiled.needs is not None and not compiled.needs.search(clean.lower()):
-            assert expected == [], compiled.rule.name
