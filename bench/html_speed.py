@@ -27,6 +27,9 @@ import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from synthetic import write_section  # noqa: E402
 
 from graph.render import render_html  # noqa: E402
 
@@ -37,8 +40,7 @@ CHROMIUM_ARGS = [
 ]
 SIZES = (500, 2000, 10_000)
 TARGETS_S = {2000: 3.0, 10_000: 15.0}  # navigation -> interactive, seconds
-README = ROOT / "bench" / "README.md"
-SECTION = "## HTML rendering"
+SECTION = "HTML rendering"
 
 # Synthetic mix, roughly the shares of a news-corpus extraction.
 COUNTRIES = ["China", "North Korea", "South Korea", "United States", "Japan", "Russia", None]
@@ -148,18 +150,6 @@ def time_in_browser(page_path: Path, repeats: int) -> dict[str, float]:
             "filter": statistics.median(filter_ms)}
 
 
-def write_readme(table: str, notes: str) -> None:
-    """Replace (or append) our section of bench/README.md, leaving other sections alone."""
-    section = f"{SECTION}\n\n{notes}\n\n{table}\n"
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one browser run per size instead of three")
@@ -211,8 +201,8 @@ def main() -> int:
         f"Python {platform.python_version()}, {_chromium_version()}."
     )
     if not args.no_readme:
-        write_readme(table, notes)
-        print(f"\nwrote the '{SECTION[3:]}' section of {README.relative_to(ROOT)}")
+        write_section(SECTION, f"{notes}\n\n{table}")
+        print(f"\nwrote the '{SECTION}' section of bench/README.md")
     print("\nFAIL" if failed else "\nPASS: all targets met")
     return 1 if failed else 0
 
