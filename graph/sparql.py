@@ -11,7 +11,7 @@ and it plans a ``VALUES`` block joined to the pattern less well than a constant 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from rdflib import Literal, URIRef
 
@@ -87,10 +87,10 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9\-]*(:[^\s{}()<>\"',;]*)?|:[^\s{}()<>\"
 _CLAUSE_END = {"WHERE", "HAVING", "ORDER", "GROUP", "LIMIT", "OFFSET", "VALUES"}
 
 
-def _variables(sparql: str) -> list[tuple[int, int, str, bool]]:
-    """Each variable as (start, end, name, whether a term may stand in its place)."""
-    found: list[tuple[int, int, str, bool]] = []
-    clause, parens, after_as, i = None, 0, False, 0
+def _tokens(sparql: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) of each variable (``"var"``), word or prefixed name (``"word"``) and
+    bracket (the bracket itself), skipping comments, strings and IRIs."""
+    i = 0
     while i < len(sparql):
         c = sparql[i]
         if c == "#":
@@ -102,32 +102,46 @@ def _variables(sparql: str) -> list[tuple[int, int, str, bool]]:
         elif c == "<" and (m := _IRIREF.match(sparql, i)):
             i = m.end()
         elif c in "?$" and (m := _VAR.match(sparql, i)):
+            yield i, m.end(), "var"
+            i = m.end()
+        elif m := _WORD.match(sparql, i):
+            yield i, m.end(), "word"
+            i = m.end()
+        else:
+            if c in "(){}":
+                yield i, i + 1, c
+            i += 1
+
+
+def _variables(sparql: str) -> list[tuple[int, int, str, bool]]:
+    """Each variable as (start, end, name, whether a term may stand in its place)."""
+    found: list[tuple[int, int, str, bool]] = []
+    clause, parens, after_as = None, 0, False
+    for start, end, kind in _tokens(sparql):
+        if kind == "var":
             # a bare variable of a projection, GROUP BY, ORDER BY or VALUES head names a column
             bare = clause in {"SELECT", "GROUP", "ORDER", "VALUES"} and (parens == 0 or clause == "VALUES")
-            found.append((i, m.end(), m.group(1), not (after_as or bare)))
-            after_as, i = False, m.end()
-        elif m := _WORD.match(sparql, i):
-            word = m.group(0).upper()
+            found.append((start, end, sparql[start + 1:end], not (after_as or bare)))
+            after_as = False
+        elif kind == "word":
+            word = sparql[start:end].upper()
             if word in {"SELECT", "DESCRIBE"} or word in _CLAUSE_END:
                 clause, parens = ("SELECT" if word == "SELECT" else None if word in {"WHERE", "DESCRIBE"}
                                   else word), 0
             after_as = word == "AS"
-            i = m.end()
-        else:
-            if c == "(":
-                parens += 1
-            elif c == ")":
-                parens -= 1
-            elif c in "{}" and (parens == 0 or clause == "VALUES"):
-                clause = None  # a group opens or closes: the clause before it is over
-            i += 1
+        elif kind == "(":
+            parens += 1
+        elif kind == ")":
+            parens -= 1
+        elif parens == 0 or clause == "VALUES":
+            clause = None  # a group opens or closes: the clause before it is over
     return found
 
 
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                      r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
 
 def query_form(sparql: str) -> str | None:
@@ -140,32 +154,18 @@ def query_form(sparql: str) -> str | None:
 
 
 def _scan(sparql: str) -> tuple[str | None, list[int]]:
-    """The query form and where each top-level ``{`` is, skipping comments, strings and IRIs."""
-    depth, groups, form, i = 0, [], None, 0
-    while i < len(sparql):
-        c = sparql[i]
-        if c == "#":
-            end = sparql.find("\n", i)
-            i = len(sparql) if end < 0 else end
-            continue
-        if c in "\"'":
-            m = _STRING.match(sparql, i)
-            i = m.end() if m else i + 1
-            continue
-        if c == "<" and (m := _IRIREF.match(sparql, i)):
-            i = m.end()
-            continue
-        if depth == 0 and form is None and (m := _FORM.match(sparql, i)):
-            form = m.group(1).upper()
-            i = m.end()
-            continue
-        if c == "{":
+    """The query form and where each top-level ``{`` is."""
+    depth, groups, form = 0, [], None
+    for start, end, kind in _tokens(sparql):
+        if kind == "word":
+            if depth == 0 and form is None and sparql[start:end].upper() in _FORMS:
+                form = sparql[start:end].upper()
+        elif kind == "{":
             if depth == 0:
-                groups.append(i)
+                groups.append(start)
             depth += 1
-        elif c == "}":
+        elif kind == "}":
             depth -= 1
-        i += 1
     return form, groups
 
 

@@ -19,6 +19,8 @@ from graph.sparql import QueryError, bind_values, query_form
     ('SELECT * { ?s ?p """{ ?o SELECT""" . ?s ?q ?o }', "SELECT", 'SELECT * { ?s ?p """{ ?o SELECT""" . ?s ?q <urn:x> }'),
     ("SELECT ?s { ?s ?p ?oo }", "SELECT", "SELECT ?s { ?s ?p ?oo }"),  # another variable
     ('SELECT ?s { ?s ?p "x"@as . ?s ?q ?o }', "SELECT", 'SELECT ?s { ?s ?p "x"@as . ?s ?q <urn:x> }'),  # "as": Assamese
+    ("PREFIX select: <urn:a#> ASK { ?s select:p ?o }", "ASK",  # a prefix is no keyword
+     "PREFIX select: <urn:a#> ASK { ?s select:p <urn:x> }"),
 ])
 def test_sparql_bind_values_replaces_the_variable_by_its_term(sparql, form, bound):
     assert query_form(sparql) == form
