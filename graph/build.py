@@ -16,7 +16,7 @@ import hashlib
 from functools import lru_cache
 from urllib.parse import quote
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from ingest.records import Event, Extraction, Fact, Membership, Mention
@@ -61,9 +61,9 @@ def event_iri(doc_id: str, key: str) -> URIRef:
     return EVENT_IRI[f"{_safe(doc_id[:16])}-{_safe(key)}"]
 
 
-def date_literal(iso: str) -> Literal:
-    """An ISO date of any precision as xsd:gYear, xsd:gYearMonth or xsd:date."""
-    return Literal(iso, datatype=DATE_TYPES.get(len(iso), XSD.string))
+def date_literal(iso: str, lit=Literal) -> Literal:
+    """An ISO date of any precision as xsd:gYear, xsd:gYearMonth or xsd:date, made by ``lit``."""
+    return lit(iso, datatype=DATE_TYPES.get(len(iso), XSD.string))
 
 
 def name_key(name: str) -> str:
@@ -158,7 +158,7 @@ def _event(g, event: Event, doc_id: str, labels: dict[str, str]) -> None:
     for key in (*event.agents, *event.participants, *event.targets):
         g.add((node, YALU.participant, entity_iri(key)))
     if event.date:
-        g.add((node, YALU.date, g.lit(event.date, datatype=DATE_TYPES.get(len(event.date), XSD.string))))
+        g.add((node, YALU.date, date_literal(event.date, g.lit)))
     if event.place:
         g.add((node, YALU.place, entity_iri(event.place)))
     if event.duration:
@@ -261,7 +261,7 @@ def _fill(g, extraction: Extraction) -> None:
         if value:
             g.add((d, pred, g.lit(value)))
     if doc.date:
-        g.add((d, DCTERMS.date, g.lit(doc.date[:10], datatype=DATE_TYPES.get(len(doc.date[:10]), XSD.string))))
+        g.add((d, DCTERMS.date, date_literal(doc.date[:10], g.lit)))
     labels = {}
     for entity in extraction.entities:
         node = entity_iri(entity.key)

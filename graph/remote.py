@@ -19,7 +19,6 @@ written as an escaped RDF term, never pasted as text; rdflib's SPARQLStore does 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import urllib.error
 import urllib.parse
@@ -29,8 +28,7 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
-from graph.store import (QueryError, QueryResult, Store, StoreError, _first_line, _insert_named as _insert,
-                         _ontology_digest)
+from graph.store import QueryError, QueryResult, Store, StoreError, _insert_named as _insert, _ontology_digest
 from graph.sparql import bind_values
 from ingest.records import Extraction
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
