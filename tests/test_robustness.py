@@ -26,6 +26,7 @@ from rdflib.compare import isomorphic
 
 from graph.build import build_graph
 from graph.store import Store
+from helpers import write
 
 pytestmark = pytest.mark.model  # `yalu ingest` loads the spaCy pipeline
 
@@ -73,15 +74,6 @@ def check_run(result, *, ok: bool, reported: dict[str, str] | None = None) -> li
         assert lines[-1] == "yalu: error: nothing was ingested"
     assert SUMMARY.match(result.stdout.splitlines()[-1]), result.stdout
     return lines
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
 
 
 # ---------------------------------------------------------------- one bad input at a time

@@ -27,6 +27,7 @@ from ingest.sources import (
     read_html_file,
     read_text_file,
 )
+from helpers import write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 C0_EXCEPT_TAB_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
@@ -35,15 +36,6 @@ BODY = (
     "Freight lorries crossed the river bridge on Tuesday morning for the first time in months.\n\n"
     "Customs officials said the crossing would open three days a week at first.\n"
 )
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
 
 
 def only(items) -> Document | Skipped:
