@@ -28,7 +28,8 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
-from graph.store import QueryError, QueryResult, Store, StoreError, _insert_named as _insert, _ontology_digest
+from graph.store import (GRAPHS_OF_SOURCE, QueryError, QueryResult, Store, StoreError, _insert_named as _insert,
+                         _ontology_digest)
 from graph.sparql import bind_values
 from ingest.records import Extraction
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
@@ -175,9 +176,7 @@ class RemoteStore:
         return "added"
 
     def _graphs_of_source(self, source: str) -> list[str]:
-        q = ("SELECT DISTINCT ?g ?src WHERE { GRAPH ?g { ?d a <%s> ; <%ssource> ?src } }"
-             % (YALU.Document, "http://purl.org/dc/terms/"))
-        return [row[0] for row in self.query(q, substitutions={"src": Literal(source)}).rows]
+        return [row[0] for row in self.query(GRAPHS_OF_SOURCE, substitutions={"src": Literal(source)}).rows]
 
     def flush(self) -> None:
         """Nothing to do: the server commits each request."""

@@ -35,6 +35,9 @@ from ontology import ONTOLOGY_TTL
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
 
 DCTERMS = "http://purl.org/dc/terms/"
+# The graphs of earlier versions of a source. The source goes into the query as a constant, first:
+# Oxigraph plans before it sees substitutions, and with an unbound source it read every document.
+GRAPHS_OF_SOURCE = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?d <{DCTERMS}source> ?src ; a <{YALU.Document}> }} }}"
 EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}
 
 
@@ -183,8 +186,7 @@ class Store:
         return "added"
 
     def _graphs_of_source(self, source: str) -> list[str]:
-        q = ("SELECT DISTINCT ?g ?src WHERE { GRAPH ?g { ?d a <%s> ; <%ssource> ?src } }" % (YALU.Document, DCTERMS))
-        rows = self._store.query(q, substitutions={ox.Variable("src"): ox.Literal(source)})
+        rows = self._store.query(bind_values(GRAPHS_OF_SOURCE, {"src": RdfLiteral(source)}))
         return [row["g"].value for row in rows]
 
     def remove(self, ref: str) -> list[str]:
