@@ -25,7 +25,6 @@ from ontology import ONTOLOGY_TTL
 from ontology.namespace import DOC_IRI, ENTITY_IRI, GRAPH_IRI, YALU
 
 
-
 def _terms(namespace, names: str | None = None) -> SimpleNamespace:
     """A namespace's terms as plain attributes.
 
@@ -233,7 +232,7 @@ class _NTriples(_Triples):
         if type(value) is int:
             return _Written(f'"{value}"{_INTEGER}')
         text = f'"{value.translate(_NT_ESCAPES)}"'
-        return _Written(text if datatype is None or datatype is XSD.string else f"{text}^^<{datatype}>")
+        return _Written(text if datatype is None or datatype == XSD.string else f"{text}^^<{datatype}>")
 
 
 def triples(extraction: Extraction) -> list[tuple]:
