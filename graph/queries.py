@@ -3,9 +3,9 @@
 The header gives ``# title:``, ``# description:`` and one ``# param: NAME  help`` line per
 parameter (``required`` in the help makes it required). ``# param: NAME:key  help`` declares a
 name looked up by ``yalu:nameKey``: its value is case-folded as the keys are
-(:func:`graph.build.name_key`). Values are bound as a ``VALUES`` block opening the WHERE group
-(:func:`graph.sparql.bind_values`), never pasted into the text, so a query uses its parameters
-at the top level of its WHERE group.
+(:func:`graph.build.name_key`). Values are written into the query as escaped RDF terms
+(:func:`graph.sparql.bind_values`), never pasted as text; an absent optional parameter stays an
+unbound variable.
 
     >>> q = load_saved("actor-timeline")
     >>> [(p.name, p.kind) for p in q.params]
