@@ -143,11 +143,15 @@ class Store:
             self._ensure_ontology()
 
     # ------------------------------------------------------------------ writing
-    def _update(self, sparql: str) -> None:
+    def _write(self, action, *args, **kwargs) -> None:
+        """One of pyoxigraph's writes (one transaction), its failure raised as a StoreError."""
         try:
-            self._store.update(sparql)
+            action(*args, **kwargs)
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"{self.path or 'memory'}: cannot write: {_first_line(exc)}") from exc
+
+    def _update(self, sparql: str) -> None:
+        self._write(self._store.update, sparql)
 
     def _ensure_ontology(self) -> None:
         digest = _ontology_digest()
@@ -176,13 +180,10 @@ class Store:
         if old:
             self._update("".join(_drop(g) for g in old) + _insert(body, str(name)))
             return "replaced"
-        try:
-            # one load is one transaction; Oxigraph parses N-Quads faster than an INSERT DATA. Lenient:
-            # the text is graph.build's (IRIs percent-encoded, literals escaped), so validating it again
-            # would only cost time (a fifth of the load)
-            self._store.load(_nquads(body, str(name)), format=ox.RdfFormat.N_QUADS, lenient=True)
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"{self.path or 'memory'}: cannot write: {_first_line(exc)}") from exc
+        # one load is one transaction; Oxigraph parses N-Quads faster than an INSERT DATA. Lenient:
+        # the text is graph.build's (IRIs percent-encoded, literals escaped), so validating it again
+        # would only cost time (a fifth of the load)
+        self._write(self._store.load, _nquads(body, str(name)), format=ox.RdfFormat.N_QUADS, lenient=True)
         return "added"
 
     def _graphs_of_source(self, source: str) -> list[str]:
