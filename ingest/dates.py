@@ -340,7 +340,7 @@ class _Rule:
     handler: _Handler
     find: bool = True  # used by find_dates
     find_check: Callable[[re.Match[str], _Vocab], bool] | None = None
-    needs: tuple[str, ...] = ()  # words every match holds, lower-cased: find_dates skips a text with none
+    needs: str = ""  # a regex every match holds, in lower-cased ASCII text: find_dates skips a text without it
 
 
 @dataclass(frozen=True)
@@ -349,7 +349,7 @@ class _Compiled:
     parse_re: re.Pattern[str]
     find_re: re.Pattern[str] | None
     scan_re: re.Pattern[str] | None = None  # find_re without IGNORECASE, for lower-cased ASCII text
-    needs: re.Pattern[str] | None = None  # rule.needs, if ASCII (IGNORECASE matches "s" to "\u017f")
+    needs: re.Pattern[str] | None = None  # rule.needs, for ASCII text (IGNORECASE matches "s" to "\u017f")
 
 
 def _g(groups: _Groups, name: str) -> str | None:
@@ -617,25 +617,28 @@ def _rules() -> tuple[_Compiled, ...]:
     rel = rf"(?P<rel>{rel_alt})"
     parts = rf"(?:\s+{_alt(v.day_parts)})?"
     dash = r"\s*-\s*"
-    # what a rule's pattern cannot match without (its month, its year...), for find_dates to skip a text
-    digits, months = tuple("0123456789"), _first_words(v.months)
+    # what a rule's pattern cannot match without (its month, its year...), for find_dates to skip a text:
+    # cheap to scan for, and narrow enough that a sentence with a date is not scanned by every rule
+    months = _any_of(_first_words(v.months))
+    month_then_day = rf"{months}[a-z]*\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?(?![\w])"  # "March 17", not "March 2016"
+    day_dash_day = r"(?:[0-9]|st|nd|rd|th)\s*-\s*[0-9]"  # "17-19", "17th - 19th"
     rules = [
         _Rule(
             "iso_day",
             r"(?P<y>[0-9]{4})(?P<sep>[-/])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
             r"(?:t[0-9]{2}(?::?[0-9]{2}){0,2}(?:\.[0-9]+)?(?:z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?" + _W,  # t, z: T, Z
             _h_iso_day,
-            needs=digits,
+            needs=r"[0-9]{4}[-/][0-9]",
         ),
         _Rule("iso_month", r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})" + _W, _h_iso_month, find=False),
         _Rule("day_month_year", rf"{weekday_pre}{day_of}\s+{month}{sep}{year_ref}", _h_full, needs=months),
-        _Rule("month_day_year", rf"{weekday_pre}{month}\s+{day}{sep}{year_ref}", _h_full, needs=months),
-        _Rule("day_range", rf"{day}{dash}{day2}\s+{month}{sep}{year_ref}", _h_range, needs=months),
-        _Rule("month_day_range", rf"{month}\s+{day}{dash}{day2}{sep}{year_ref}", _h_range, needs=months),
+        _Rule("month_day_year", rf"{weekday_pre}{month}\s+{day}{sep}{year_ref}", _h_full, needs=month_then_day),
+        _Rule("day_range", rf"{day}{dash}{day2}\s+{month}{sep}{year_ref}", _h_range, needs=day_dash_day),
+        _Rule("month_day_range", rf"{month}\s+{day}{dash}{day2}{sep}{year_ref}", _h_range, needs=day_dash_day),
         _Rule("day_month", rf"{weekday_pre}{day_of}\s+{month}", _h_partial_day, find_check=_check_named,
               needs=months),
         _Rule("month_day", rf"{weekday_pre}{month}\s+{day}", _h_partial_day, find_check=_check_named,
-              needs=months),
+              needs=month_then_day),
         _Rule("month_year", rf"{mod}{month}{sep}{year_ref}", _h_month_year, find_check=_check_named,
               needs=months),
         _Rule("month", rf"{mod}(?:{rel}\s+)?{month}", _h_month, find_check=_check_month_alone, needs=months),
@@ -644,44 +647,44 @@ def _rules() -> tuple[_Compiled, ...]:
             rf"{mod}(?:the\s+)?(?:{rel}\s+)?(?P<season>{_alt(v.seasons)})(?:{sep}{year_ref})?",
             _h_season,
             find_check=_check_season,
-            needs=_first_words(v.seasons),
+            needs=_any_of(_first_words(v.seasons)),
         ),
         _Rule("year", rf"{mod}(?P<theyear>(?:the\s+)?year\s+)?{year}", _h_year, find_check=_check_year,
-              needs=digits),
+              needs=r"[0-9]{4}"),
         _Rule(
             "relative_period",
             rf"{mod}{rel}\s+(?P<period>{_alt(v.periods)})",
             _h_relative_period,
-            needs=_first_words(v.periods),
+            needs=_any_of(_first_words(v.periods)),
         ),
         _Rule(
             "weekday",
             rf"(?:{rel}\s+)?(?P<weekday>{_names_alt(v.weekdays, v.full_weekdays)}){parts}",
             _h_weekday,
             find_check=_check_weekday,
-            needs=_first_words(v.weekdays),
+            needs=_any_of(_first_words(v.weekdays)),
         ),
         _Rule(
             "relative_day",
             rf"(?:the\s+)?(?P<relday>{_alt(v.relative_days)}){parts}",
             _h_relative_day,
-            needs=_first_words(v.relative_days),
+            needs=_any_of(_first_words(v.relative_days)),
         ),
         _Rule(
             "count_from_document",
             rf"(?P<num>[0-9]{{1,4}}{_W}|{_alt(v.numbers)})\s+(?P<unit>{_alt(v.units)})"
             rf"\s+(?P<dir>{_alt(v.document_suffixes)})",
             _h_ago,
-            needs=_first_words(v.document_suffixes),
+            needs=_any_of(_first_words(v.document_suffixes)),
         ),
     ]
     context = rf"(?<![\w])(?:(?P<pre>{_alt(v.find_context)})\s+)?"
     compiled = []
-    needs: dict[tuple[str, ...], re.Pattern[str]] = {}  # one pattern for rules that need the same words
+    needs: dict[str, re.Pattern[str]] = {}  # one pattern for rules that need the same: find_dates scans it once
     for rule in rules:
         find = rf"{context}(?P<core>{rule.core})"
-        if rule.needs and all(word.isascii() for word in rule.needs) and rule.needs not in needs:
-            needs[rule.needs] = re.compile("|".join(map(re.escape, rule.needs)))
+        if rule.needs and rule.needs not in needs:
+            needs[rule.needs] = re.compile(rule.needs)
         compiled.append(_Compiled(
             rule,
             re.compile(rf"(?:{rule.core})(?:'s)?", _FLAGS),
@@ -695,6 +698,11 @@ def _rules() -> tuple[_Compiled, ...]:
 def _lower_case_only(pattern: str) -> bool:
     """ASCII, and no capital outside group syntax: on lower-cased ASCII text it needs no IGNORECASE."""
     return pattern.isascii() and re.search(r"[A-Z]", re.sub(r"\(\?P[<=]", "", pattern)) is None
+
+
+def _any_of(words: Iterable[str]) -> str:
+    """A regex alternation of the words, with no boundaries: "may" is found in "mayor"."""
+    return "(?:" + "|".join(map(re.escape, words)) + ")"
 
 
 def _first_words(words: Iterable[str]) -> tuple[str, ...]:

@@ -562,7 +562,7 @@ def test_dates_weekday_is_latest_on_or_before_anchor(anchor: datetime.date, week
 # words are absent; it must find what a case-insensitive scan of every rule finds.
 DATE_WORDS = [
     "on", "in", "the", "of", "since", "as of", "last", "this", "next", "early", "late", "mid-", "end of",
-    "17", "17th", "3", "2016", "1990", "1990's", "2016-02-17", "2016/2/17", "2016-02-17T12:00Z", "2016-02",
+    "17", "17th", "3", "19-21", "2016", "1990", "1990's", "2016-02-17", "2016/2/17", "2016-02-17T12:00Z", "2016-02",
     "January", "Jan.", "feb", "May", "March", "Sept.", "sep", "Monday", "wed", "spring", "fall", "summer",
     "today", "yesterday", "tonight", "a", "three", "twenty-first", "weeks", "week", "month", "year", "day",
     "days", "ago", "from now", "later", "earlier", "morning", "first", ",", "-", ".", "'s", "  ", "decided",
