@@ -713,18 +713,21 @@ def _first_words(words: Iterable[str]) -> tuple[str, ...]:
 
 
 def _finditer(compiled: _Compiled, text: str, lower: str | None) -> Iterator[re.Match[str]]:
-    """``compiled.find_re.finditer(text)``, found faster in ``lower`` (``text`` lower-cased) when ASCII.
+    """The spans of ``compiled.find_re.finditer(text)``, found faster in ``lower`` (``text``
+    lower-cased) when ASCII: pass a match to :func:`_in_case` for its groups.
 
     IGNORECASE matching is what makes the scan slow (Python's ``re`` then tries every branch
     of an alternation at every word). On ASCII text it is the same as plain matching of the
-    lower-cased text by a pattern without capitals: same spans, in the same order. Each span
-    is matched again in ``text`` for groups in their own case.
+    lower-cased text by a pattern without capitals: same spans, in the same order.
     """
     if lower is None or compiled.scan_re is None:
-        yield from compiled.find_re.finditer(text)
-        return
-    for found in compiled.scan_re.finditer(lower):
-        yield compiled.find_re.match(text, found.start())
+        return compiled.find_re.finditer(text)
+    return compiled.scan_re.finditer(lower)
+
+
+def _in_case(compiled: _Compiled, text: str, found: re.Match[str]) -> re.Match[str]:
+    """A match of :func:`_finditer`, matched again in ``text`` if need be: groups in their own case."""
+    return found if found.re is compiled.find_re else compiled.find_re.match(text, found.start())
 
 
 @functools.lru_cache(maxsize=1)
@@ -903,8 +906,8 @@ def find_dates(text: str, *, anchor: datetime.date | None = None) -> list[tuple[
     clean = text.translate(_TRANSLATE)
     lower = clean.lower() if clean.isascii() else None
     vocab = _vocab()
-    present: dict[re.Pattern[str], bool] = {}  # whether lower holds one of the words a rule needs
-    candidates: list[tuple[int, int, DateValue]] = []
+    present: dict[re.Pattern[str], bool] = {}  # whether lower holds what a rule needs
+    candidates: list[tuple[int, int, _Compiled, re.Match[str]]] = []
     for compiled in _rules():
         if compiled.find_re is None:
             continue
@@ -913,18 +916,23 @@ def find_dates(text: str, *, anchor: datetime.date | None = None) -> list[tuple[
                 present[compiled.needs] = compiled.needs.search(lower) is not None
             if not present[compiled.needs]:
                 continue
-        check = compiled.rule.find_check
-        for match in _finditer(compiled, clean, lower):
-            if check is not None and not check(match, vocab):
-                continue
-            value = compiled.rule.handler(match.groupdict(), anchor, vocab)
-            start, end = match.span("core")
-            if value is not None and end > start:
-                candidates.append((start, end, value))
+        for found in _finditer(compiled, clean, lower):
+            start, end = found.span("core")
+            if end > start:
+                candidates.append((start, end, compiled, found))
+    # longest first; a candidate is checked and valued only when nothing chosen overlaps it, as most
+    # lose to a longer one ("October" in "9 October 2006")
     candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
     chosen: list[tuple[int, int, DateValue]] = []
-    for candidate in candidates:
-        if all(candidate[1] <= other[0] or candidate[0] >= other[1] for other in chosen):
-            chosen.append(candidate)
+    for start, end, compiled, found in candidates:
+        if any(start < other_end and end > other_start for other_start, other_end, _ in chosen):
+            continue
+        match = _in_case(compiled, clean, found)
+        check = compiled.rule.find_check
+        if check is not None and not check(match, vocab):
+            continue
+        value = compiled.rule.handler(match.groupdict(), anchor, vocab)
+        if value is not None:
+            chosen.append((start, end, value))
     chosen.sort(key=lambda c: c[0])
     return chosen

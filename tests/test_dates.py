@@ -578,7 +578,8 @@ def test_dates_scan_of_lower_cased_text_finds_what_ignorecase_finds(text):
         if compiled.find_re is None:
             continue
         expected = [(m.span(), m.groupdict()) for m in compiled.find_re.finditer(clean)]
-        found = [(m.span(), m.groupdict()) for m in dates._finditer(compiled, clean, clean.lower())]
+        found = [(m.span(), dates._in_case(compiled, clean, m).groupdict())
+                 for m in dates._finditer(compiled, clean, clean.lower())]
         assert found == expected, compiled.rule.name
         if compiled.needs is not None and not compiled.needs.search(clean.lower()):
             assert expected == [], compiled.rule.name
