@@ -72,8 +72,9 @@ def graph_iri(doc_id: str) -> URIRef:
     return GRAPH_IRI[_safe(doc_id)]
 
 
-def mention_iri(mention: Mention) -> URIRef:
-    return URIRef(f"{document_iri(mention.doc_id)}#m{mention.start}-{mention.end}")
+def mention_iri(mention: Mention, iri=URIRef) -> URIRef:
+    """The IRI of a mention: its document's, with its character offsets; made by ``iri``."""
+    return iri(f"{document_iri(mention.doc_id)}#m{mention.start}-{mention.end}")
 
 
 def event_iri(doc_id: str, key: str) -> URIRef:
@@ -111,7 +112,7 @@ SYMMETRIC_EDGES = {YALU.meets, YALU.cooperatesWith, YALU.interactsWith}
 
 
 def _mention(g, mention: Mention) -> URIRef:
-    node = mention_iri(mention)
+    node = mention_iri(mention, g.iri)
     g.add((node, RDF.type, YALU.Mention))
     g.add((node, YALU.inDocument, document_iri(mention.doc_id)))
     g.add((node, YALU.sentence, g.lit(mention.sentence)))
@@ -131,7 +132,7 @@ def _fact(g, fact: Fact, doc: URIRef) -> None:
     digest = hashlib.sha1(f"{subject}|{predicate}|{value}|{fact.source}".encode()).hexdigest()[:16]
     background = fact.source == "gazetteer" and fact.mention is None
     # a gazetteer fact is the gazetteer's, not the document's: one node however many documents restate it
-    node = ASSERTION_IRI[digest] if background else URIRef(f"{doc}#a{digest}")
+    node = ASSERTION_IRI[digest] if background else g.iri(f"{doc}#a{digest}")
     g.add((node, RDF.type, YALU.Assertion))
     g.add((node, RDF.subject, subject))
     g.add((node, RDF.predicate, predicate))
@@ -152,12 +153,12 @@ def _membership(g, m: Membership) -> None:
     g.add((role, RDF.type, ORG.Role))
     g.add((role, RDFS.label, g.lit(m.role)))
     if m.start is not None or m.end is not None:
-        interval = URIRef(f"{node}#during")
+        interval = g.iri(f"{node}#during")
         g.add((node, ORG.memberDuring, interval))
         g.add((interval, RDF.type, TIME.Interval))
         for pred, year in ((TIME.hasBeginning, m.start), (TIME.hasEnd, m.end)):
             if year is not None:
-                instant = URIRef(f"{interval}-{'start' if pred == TIME.hasBeginning else 'end'}")
+                instant = g.iri(f"{interval}-{'start' if pred == TIME.hasBeginning else 'end'}")
                 g.add((interval, pred, instant))
                 g.add((instant, RDF.type, TIME.Instant))
                 g.add((instant, TIME.inXSDgYear, g.lit(f"{year:04d}", datatype=XSD.gYear)))
@@ -213,11 +214,13 @@ def _interactions(g, event: Event) -> None:
 class _Triples(list):
     """A list that takes ``add`` like a Graph: writing triples without rdflib's indexes.
 
-    ``_fill`` makes its literals with the sink's ``lit``: rdflib Literals here.
+    ``_fill`` makes its literals with the sink's ``lit`` and the IRIs it builds with its ``iri``:
+    rdflib terms here.
     """
 
     add = list.append
     lit = staticmethod(Literal)
+    iri = staticmethod(URIRef)
 
 
 class _Written(str):
@@ -225,14 +228,27 @@ class _Written(str):
 
 
 class _NTriples(_Triples):
-    """A sink whose literals are N-Triples text: rdflib's Literal costs more than the rest of a triple."""
+    """A sink whose literals are N-Triples text: rdflib's Literal costs more than the rest of a triple.
 
-    @staticmethod
-    def lit(value, datatype=None) -> _Written:
+    IRIs are plain strings, which rdflib would check again; the text of a literal is made once
+    per document (a sentence is the text of each of its mentions).
+    """
+
+    iri = staticmethod(str)
+
+    def __init__(self):
+        super().__init__()
+        self.written: dict[tuple, _Written] = {}
+
+    def lit(self, value, datatype=None) -> _Written:
         if type(value) is int:
             return _Written(f'"{value}"{_INTEGER}')
-        text = f'"{value.translate(_NT_ESCAPES)}"'
-        return _Written(text if datatype is None or datatype == XSD.string else f"{text}^^<{datatype}>")
+        found = self.written.get((value, datatype))
+        if found is None:
+            text = f'"{value.translate(_NT_ESCAPES)}"'
+            found = _Written(text if datatype is None or datatype == XSD.string else f"{text}^^<{datatype}>")
+            self.written[value, datatype] = found
+        return found
 
 
 def triples(extraction: Extraction) -> list[tuple]:
@@ -260,7 +276,7 @@ def ntriples(extraction: Extraction) -> str:
     sink = _NTriples()
     _fill(sink, extraction)
     # subjects and predicates are always IRIs; an object is an IRI unless the sink wrote it as a literal
-    lines = dict.fromkeys(f"<{s}> <{p}> {o if type(o) is _Written else f'<{o}>'} ." for s, p, o in sink)
+    lines = dict.fromkeys("<%s> <%s> %s ." % (s, p, o if type(o) is _Written else f"<{o}>") for s, p, o in sink)
     return "\n".join(lines) + "\n"
 
 
