@@ -1,0 +1,103 @@
+"""The attribute ruler matched on arrays (ingest/ruler.py): spaCy's matches, no fewer and no more."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.pipeline import default_model
+from ingest.ruler import ArrayMatcher, speed_up
+
+DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
+# words the English models' ruler has rules for (contractions, "that", auxiliaries, "there is"), and others
+WORDS = ["I", "you", "it", "that", "if", "since", "is", "'s", "are", "'re", "am", "'m", "have", "'ve", "be", "do",
+         "did", "'d", "not", "n't", "ai", "nt", "gon", "na", "got", "ta", "let", "c'm", "on", "y'", "all",
+         "nothin'", "There", "there", "which", "the", "a", "Kim", "met", "Xi", "in", "Beijing", "will", "to",
+         "go", ",", ".", "\n", "  ", "-", "2018", "sanctions", "'"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The bare model, its ruler on arrays, and the spaCy Matcher that ruler had."""
+    nlp = spacy.load(default_model())
+    ruler = nlp.get_pipe("attribute_ruler")
+    original = ruler.matcher
+    assert speed_up(ruler)
+    return nlp, ruler, original
+
+
+def _same_matches(model, text: str) -> None:
+    nlp, ruler, original = model
+    doc = nlp(text)
+    assert isinstance(ruler.matcher, ArrayMatcher)
+    assert sorted(ruler.matcher(doc, allow_missing=True)) == sorted(original(doc, allow_missing=True))
+
+
+@pytest.mark.parametrize("path", sorted(DEMO.glob("*.txt")), ids=lambda p: p.stem)
+def test_ruler_finds_what_spacys_matcher_finds_in_the_demo_texts(model, path):
+    _same_matches(model, path.read_text(encoding="utf-8"))
+
+
+def test_ruler_finds_the_contractions_and_auxiliaries_it_has_rules_for(model):
+    nlp, ruler, _ = model
+    doc = nlp("Y'all ain't gonna believe it, but there's a cat that I'd seen.")
+    assert len(ruler.matcher(doc, allow_missing=True)) > len(doc)  # the tag map, and the exceptions on top
+    _same_matches(model, doc.text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14).map(" ".join))
+def test_ruler_finds_what_spacys_matcher_finds_in_any_word_salad(model, text):
+    _same_matches(model, text)
+
+
+def test_ruler_leaves_the_annotations_as_spacy_sets_them(model):
+    nlp, _, _ = model
+    plain = spacy.load(default_model())
+    for path in sorted(DEMO.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        ours = [(t.pos_, str(t.morph), t.lemma_) for t in nlp(text)]
+        assert ours == [(t.pos_, str(t.morph), t.lemma_) for t in plain(text)], path.name
+
+
+def test_ruler_keeps_spacys_matcher_for_patterns_it_does_not_read():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "so", "OP": "+"}]], {"LEMMA": "so"})
+    matcher = ruler.matcher
+    assert speed_up(ruler) is False
+    assert ruler.matcher is matcher
+    assert [t.lemma_ for t in nlp("so so")] == ["so", "so"]
+
+
+def test_ruler_reads_patterns_added_after_it_took_over():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "dprk"}]], {"LEMMA": "North Korea"})
+    assert speed_up(ruler)
+    ruler.add([[{"LOWER": {"REGEX": "^prc$"}}]], {"LEMMA": "China"})
+    assert isinstance(ruler.matcher, ArrayMatcher)
+    assert [t.lemma_ for t in nlp("DPRK and PRC")] == ["North Korea", "", "China"]
+    ruler.add([[{"LOWER": "and", "OP": "?"}]], {"LEMMA": "&"})  # not for arrays: spaCy's Matcher again
+    assert [t.lemma_ for t in nlp("DPRK and PRC")] == ["North Korea", "&", "China"]
+    assert ruler.matcher.plan is None
+
+
+def test_ruler_patterns_survive_a_round_trip_through_bytes():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"TAG": {"NOT_IN": ["NN"]}, "LOWER": "a"}, {"IS_SPACE": False}]], {"LEMMA": "x"}, index=-1)
+    assert speed_up(ruler)
+    copy = spacy.blank("en").add_pipe("attribute_ruler").from_bytes(ruler.to_bytes())
+    assert copy.patterns == ruler.patterns
+
+
+def test_ruler_hands_spans_and_alignments_to_spacys_matcher(model):
+    nlp, ruler, original = model
+    doc = nlp("They don't.")
+    spans = ruler.matcher(doc, as_spans=True, allow_missing=True)
+    assert [(s.start, s.end, s.label) for s in spans] == \
+        [(s.start, s.end, s.label) for s in original(doc, as_spans=True, allow_missing=True)]
