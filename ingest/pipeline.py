@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
-from ingest import ruler
+from ingest.model import speed_up
 from ingest.entities import ENTITIES, INFO, Sentences, entity_key
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
@@ -60,8 +60,7 @@ def load_nlp(model: str | None = None) -> Language:
         nlp = spacy.load(name)
     except (OSError, ImportError) as exc:
         raise ModelError(f"cannot load spaCy model {name!r}: {exc}") from exc
-    if "attribute_ruler" in nlp.pipe_names:
-        ruler.speed_up(nlp.get_pipe("attribute_ruler"))  # same annotations; spaCy's Matcher took a sixth of the time
+    speed_up(nlp)  # the same annotations, sooner; the attribute ruler's Matcher alone took a sixth of the time
     nlp.add_pipe("yalu_lines", before="parser" if "parser" in nlp.pipe_names else None)
     nlp.add_pipe("yalu_entities")
     nlp.add_pipe("yalu_facts")

@@ -1,19 +1,24 @@
-"""The model's attribute ruler, matched on the doc's attribute arrays: the same matches, sooner.
+"""The spaCy model's own rule-based steps, made faster with the same output.
 
-spaCy's ``Matcher`` calls a Python function for every ``IN``, ``NOT_IN`` and ``REGEX`` test at
-every token. The English models' attribute ruler holds some twenty such tests, and matching them
-is about a sixth of the model's whole time on news text (``bench/README.md``). Its patterns are
-plain: tokens in a row, each a few equality, set or regex tests of string attributes and flags.
-:class:`ArrayMatcher` runs those tests once per document on an array per attribute, and finds
-one-token patterns of equality tests by dictionary lookup. A ruler whose patterns use anything
-else (operators, numeric comparisons, extension attributes...) keeps spaCy's ``Matcher``.
+The attribute ruler: spaCy's ``Matcher`` calls a Python function for every ``IN``, ``NOT_IN``
+and ``REGEX`` test at every token. The English models' ruler holds some twenty such tests, and
+matching them is about a sixth of the model's whole time on news text (``bench/README.md``).
+Its patterns are plain: tokens in a row, each a few equality, set or regex tests of string
+attributes and flags. :class:`ArrayMatcher` runs those tests once per document on an array per
+attribute, and finds one-token patterns of equality tests by dictionary lookup. A ruler whose
+patterns use anything else (operators, numeric comparisons, extension attributes...) keeps
+spaCy's ``Matcher``.
+
+The rule lemmatizer: its lemma is a function of a token's text, part of speech and morphology,
+but spaCy caches only the lemmas its rules change and works out every base form ("talks" as a
+verb, "meeting" as a noun) again each time. :func:`memoize_lemmas` keeps them all.
 
     >>> import spacy
     >>> nlp = spacy.blank("en")
     >>> ruler = nlp.add_pipe("attribute_ruler")
     >>> ruler.add([[{"LOWER": {"IN": ["ca", "wo"]}}, {"LOWER": "n't"}]], {"LEMMA": "not"}, index=1)
-    >>> speed_up(ruler)
-    True
+    >>> speed_up(nlp)
+    ['attribute_ruler']
     >>> [(t.text, t.lemma_) for t in nlp("I can't, we won't, it isn't") if t.lemma_]
     [("n't", 'not'), ("n't", 'not')]
 """
@@ -25,10 +30,11 @@ from typing import Any
 
 import numpy as np
 from spacy.attrs import IDS
+from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.pipeline import AttributeRuler
+from spacy.pipeline import AttributeRuler, Lemmatizer
 from spacy.strings import get_string_id
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 STRING_ATTRS = {"ORTH", "LOWER", "NORM", "TAG", "DEP", "LEMMA"}  # attribute values that are string ids
 SET_TESTS = {"IN": "in", "NOT_IN": "not_in"}
@@ -87,7 +93,37 @@ class ArrayMatcher:
         return self.plan.matches(doclike)
 
 
-def speed_up(ruler: AttributeRuler) -> bool:
+def speed_up(nlp: Language) -> list[str]:
+    """Speed up the model's attribute ruler and rule lemmatizer where they allow it; their names."""
+    done = []
+    for name, step in nlp.pipeline:
+        if isinstance(step, AttributeRuler) and on_arrays(step):
+            done.append(name)
+        elif isinstance(step, Lemmatizer) and memoize_lemmas(step):
+            done.append(name)
+    return done
+
+
+def memoize_lemmas(lemmatizer: Lemmatizer) -> bool:
+    """Keep every lemma a rule lemmatizer works out; False (nothing changed) for other modes."""
+    if lemmatizer.mode != "rule" or getattr(lemmatizer.lemmatize, "memoized", False):
+        return False
+    rule = lemmatizer.lemmatize
+    known: dict[tuple[int, int, int], list[str]] = {}
+
+    def lemmatize(token: Token) -> list[str]:
+        key = (token.orth, token.pos, token.morph.key)  # all that spaCy's rules read of a token
+        forms = known.get(key)
+        if forms is None:
+            forms = known[key] = rule(token)
+        return forms
+
+    lemmatize.memoized = True  # type: ignore[attr-defined]
+    lemmatizer.lemmatize = lemmatize
+    return True
+
+
+def on_arrays(ruler: AttributeRuler) -> bool:
     """Match ``ruler``'s patterns on attribute arrays; False (nothing changed) if it cannot."""
     matcher = ruler.matcher.matcher if isinstance(ruler.matcher, ArrayMatcher) else ruler.matcher
     wrapped = ArrayMatcher(ruler, matcher)

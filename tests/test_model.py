@@ -1,4 +1,4 @@
-"""The attribute ruler matched on arrays (ingest/ruler.py): spaCy's matches, no fewer and no more."""
+"""The model's rule-based steps made faster (ingest/model.py): spaCy's matches and lemmas, no others."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.pipeline import default_model
-from ingest.ruler import ArrayMatcher, speed_up
+from ingest.model import ArrayMatcher, memoize_lemmas, on_arrays, speed_up
 
 DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
 # words the English models' ruler has rules for (contractions, "that", auxiliaries, "there is"), and others
@@ -21,12 +21,22 @@ WORDS = ["I", "you", "it", "that", "if", "since", "is", "'s", "are", "'re", "am"
 
 @pytest.fixture(scope="module")
 def model():
-    """The bare model, its ruler on arrays, and the spaCy Matcher that ruler had."""
+    """The bare model sped up, its ruler, and the spaCy Matcher that ruler had."""
     nlp = spacy.load(default_model())
     ruler = nlp.get_pipe("attribute_ruler")
     original = ruler.matcher
-    assert speed_up(ruler)
+    assert speed_up(nlp) == ["attribute_ruler", "lemmatizer"]
     return nlp, ruler, original
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """The bare model as spaCy loads it."""
+    return spacy.load(default_model())
+
+
+def _annotations(doc) -> list[tuple[str, str, str]]:
+    return [(t.pos_, str(t.morph), t.lemma_) for t in doc]
 
 
 def _same_matches(model, text: str) -> None:
@@ -50,17 +60,26 @@ def test_ruler_finds_the_contractions_and_auxiliaries_it_has_rules_for(model):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14).map(" ".join))
-def test_ruler_finds_what_spacys_matcher_finds_in_any_word_salad(model, text):
+def test_ruler_finds_what_spacys_matcher_finds_in_any_word_salad(model, plain, text):
     _same_matches(model, text)
+    assert _annotations(model[0](text)) == _annotations(plain(text))
 
 
-def test_ruler_leaves_the_annotations_as_spacy_sets_them(model):
+def test_model_sets_the_annotations_spacy_sets(model, plain):
     nlp, _, _ = model
-    plain = spacy.load(default_model())
     for path in sorted(DEMO.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        ours = [(t.pos_, str(t.morph), t.lemma_) for t in nlp(text)]
-        assert ours == [(t.pos_, str(t.morph), t.lemma_) for t in plain(text)], path.name
+        assert _annotations(nlp(text)) == _annotations(plain(text)), path.name
+        assert _annotations(nlp(text)) == _annotations(plain(text)), f"{path.name}, read again"
+
+
+def test_model_lemmas_are_memoized_once_and_only_for_rules():
+    nlp = spacy.blank("en")
+    lookup = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    assert memoize_lemmas(lookup) is False
+    rule = spacy.load(default_model()).get_pipe("lemmatizer")
+    assert memoize_lemmas(rule) is True
+    assert memoize_lemmas(rule) is False  # a second wrapper would only add a call
 
 
 def test_ruler_keeps_spacys_matcher_for_patterns_it_does_not_read():
@@ -68,7 +87,7 @@ def test_ruler_keeps_spacys_matcher_for_patterns_it_does_not_read():
     ruler = nlp.add_pipe("attribute_ruler")
     ruler.add([[{"LOWER": "so", "OP": "+"}]], {"LEMMA": "so"})
     matcher = ruler.matcher
-    assert speed_up(ruler) is False
+    assert on_arrays(ruler) is False
     assert ruler.matcher is matcher
     assert [t.lemma_ for t in nlp("so so")] == ["so", "so"]
 
@@ -77,7 +96,7 @@ def test_ruler_reads_patterns_added_after_it_took_over():
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
     ruler.add([[{"LOWER": "dprk"}]], {"LEMMA": "North Korea"})
-    assert speed_up(ruler)
+    assert on_arrays(ruler)
     ruler.add([[{"LOWER": {"REGEX": "^prc$"}}]], {"LEMMA": "China"})
     assert isinstance(ruler.matcher, ArrayMatcher)
     assert [t.lemma_ for t in nlp("DPRK and PRC")] == ["North Korea", "", "China"]
@@ -90,7 +109,7 @@ def test_ruler_patterns_survive_a_round_trip_through_bytes():
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
     ruler.add([[{"TAG": {"NOT_IN": ["NN"]}, "LOWER": "a"}, {"IS_SPACE": False}]], {"LEMMA": "x"}, index=-1)
-    assert speed_up(ruler)
+    assert on_arrays(ruler)
     copy = spacy.blank("en").add_pipe("attribute_ruler").from_bytes(ruler.to_bytes())
     assert copy.patterns == ruler.patterns
 
