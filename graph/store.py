@@ -369,12 +369,12 @@ def _insert(g: Graph | str, graph_name: str) -> str:
 
 
 def _nquads(body: str, graph_name: str) -> str:
-    """N-Triples ``body`` (one triple a line) as N-Quads in ``graph_name`` and in the default graph.
+    """:func:`graph.build.ntriples` text as N-Quads in ``graph_name`` and in the default graph.
 
-    The default graph is the deduplicated union that queries run on (see :func:`_insert`).
+    The default graph is the deduplicated union that queries run on (see :func:`_insert`). Each
+    line of ``body`` ends in " ." and a line break, and only there: literals escape theirs.
     """
-    named = f" <{graph_name}> .\n".join(line[:-1].rstrip() for line in body.split("\n") if line)
-    return f"{named} <{graph_name}> .\n{body}"
+    return body.replace(" .\n", f" <{graph_name}> .\n") + body
 
 
 RESYNC_UNION = ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
