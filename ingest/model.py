@@ -37,6 +37,10 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Token
 
 STRING_ATTRS = {"ORTH", "LOWER", "NORM", "TAG", "DEP", "LEMMA"}  # attribute values that are string ids
+# the word's flags, read alike by the Matcher and Doc.to_array (not sentence starts: the Matcher reads those its own way)
+FLAGS = {"IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_UPPER", "IS_STOP",
+         "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY", "LIKE_URL", "LIKE_NUM",
+         "LIKE_EMAIL"}
 SET_TESTS = {"IN": "in", "NOT_IN": "not_in"}
 LOOKUP_AFTER = 4  # one-token patterns of the same attributes found by a dictionary, when this many
 
@@ -231,7 +235,7 @@ def _tests(spec: dict, attrs: list[str]) -> list[Test]:
     tests = []
     for name, value in spec.items():
         attr = "ORTH" if name.upper() == "TEXT" else name.upper()
-        flag = attr.startswith(("IS_", "LIKE_")) and attr in IDS
+        flag = attr in FLAGS
         if attr not in STRING_ATTRS and not flag:
             raise Unsupported(f"attribute {name}")  # OP, POS, _, LENGTH...: spaCy's Matcher reads them
         if attr not in attrs:

@@ -120,3 +120,33 @@ def test_ruler_hands_spans_and_alignments_to_spacys_matcher(model):
     spans = ruler.matcher(doc, as_spans=True, allow_missing=True)
     assert [(s.start, s.end, s.label) for s in spans] == \
         [(s.start, s.end, s.label) for s in original(doc, as_spans=True, allow_missing=True)]
+
+
+VARIED = [
+    [{"IS_PUNCT": True}, {"LOWER": {"IN": ["kim", "xi"]}}],
+    [{"TEXT": "Kim"}, {"IS_TITLE": True}, {"IS_DIGIT": False}],
+    [{"NORM": {"NOT_IN": ["the", "a"]}, "IS_ALPHA": True}],
+    [{"ORTH": {"REGEX": "^[A-Z]{2,}$"}}],
+    [{"LIKE_NUM": True}, {}],
+    [{"lower": "in"}, {"IS_STOP": False, "IS_SPACE": False}],
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + ["KCNA", "Xi", "DPRK", "17", "(", "Kim", "the"]), max_size=12).map(" ".join))
+def test_ruler_finds_what_spacys_matcher_finds_for_every_kind_of_test_it_reads(text):
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    for n, pattern in enumerate(VARIED):
+        ruler.add([pattern], {"LEMMA": f"rule{n}"}, index=-1)
+    original = ruler.matcher
+    assert on_arrays(ruler)
+    doc = nlp.make_doc(text)
+    assert sorted(ruler.matcher(doc, allow_missing=True)) == sorted(original(doc, allow_missing=True))
+
+
+def test_ruler_leaves_sentence_starts_to_spacys_matcher():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"IS_SENT_START": True}]], {"LEMMA": "first"})
+    assert on_arrays(ruler) is False
