@@ -36,7 +36,6 @@ EVENTS = "yalu_events"
 AUTHOR = "@author"  # stands for the document's author until records are built
 PLACE_TYPE_NOUNS = {"city", "town", "county", "province", "region", "district", "port", "village", "capital"}
 REPORTING = {"say", "report", "tell", "announce", "state", "add", "write"}
-MISSILE_WORDS = {"missile", "missiles", "rocket", "rockets", "satellite", "projectile", "projectiles", "icbm"}
 UNITS = {"minute": "M", "minutes": "M", "hour": "H", "hours": "H", "day": "D", "days": "D"}
 SPAN_ANCHOR = datetime.date(2000, 6, 15)
 WORD_ATTRS = ("LEMMA", "LOWER", "ORTH")  # token attributes that name a word
@@ -148,6 +147,7 @@ class EventFinder:
 
     def __init__(self, nlp: Language):
         self.rows = {row["id"]: row for row in load_triggers()}
+        self.order = {key: n for n, key in enumerate(self.rows)}
         self.matcher = TriggerMatcher(nlp.vocab, {row["id"]: row["pattern"] for row in self.rows.values()})
         r = load_rules("event_rules.yaml")
         self.support = set(r["support_verbs"])
@@ -164,6 +164,10 @@ class EventFinder:
         self.generic_det = set(r["generic_determiners"])
         self.habitual = set(r["habitual_words"])
         self.located_classes = set(r["located_classes"])
+        self.needed_words = {k: set(v) for k, v in r["needed_words"].items()}
+        self.speaker_nouns = set(r["speaker_nouns"])
+        self.receiving = set(r["receiving_verbs"])
+        self.occurrence_verbs = set(r["occurrence_verbs"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -180,17 +184,23 @@ class EventFinder:
         self.sent_ents: dict[int, list[Span]] = defaultdict(list)  # Span.ents rebuilds every entity
         for ent in doc.ents:
             self.sent_ents[self.sentences.of(ent.start).start].append(ent)
-        heads: dict[int, tuple[dict, int, int]] = {}
+        found: dict[int, list[tuple[dict, int, int]]] = defaultdict(list)
         for match_id, start, end in self.matcher(doc):
             row = self.rows[doc.vocab.strings[match_id]]
-            head = end - 1 if row["kind"] == "noun" else start
+            head = _head(row, start, end)
             if head in self.span_at:
                 continue  # "Six-Party Talks", "National People's Congress" are names, not events
-            known = heads.get(head)
-            if known is None or end - start > known[2] - known[1]:
-                heads[head] = (row, start, end)
-        # a verb that fails its own conditions ("led to speculation") is no trigger, and owns no date
-        heads = {h: v for h, v in heads.items() if v[0]["kind"] == "noun" or self._verb_ok(doc[h], v[0])}
+            found[head].append((row, start, end))
+        # a verb that fails its own conditions ("led to speculation") is no trigger, and owns no date;
+        # of the rows that hold, the longest match wins, then the row listed first
+        heads: dict[int, tuple[dict, int, int]] = {}
+        for head, options in found.items():
+            valid = [v for v in options if v[0]["kind"] == "noun" or self._verb_ok(doc[head], v[0])]
+            if valid:
+                heads[head] = max(valid, key=lambda v: (v[2] - v[1], -self.order[v[0]["id"]]))
+        # "a message of greeting": the inner noun names the same event as the outer one
+        self.head_class = {h: v[0]["class"] for h, v in heads.items()}
+        heads = {h: v for h, v in heads.items() if not self._restates(doc[h])}
         triggers = set(heads)
         events = []
         for head, (row, start, end) in sorted(heads.items()):
@@ -211,11 +221,27 @@ class EventFinder:
         anaphoric = False
         if row["kind"] == "noun":
             anchor, supported = self._support(tok)
+            participle = None if supported else self._participle(tok)
+            received = not supported and tok.dep_ == "dobj" and tok.head.lemma_ in self.receiving
+            if participle is not None:  # "the launch announced by the DPRK on 22 November"
+                anchor = participle
+            elif received:  # "received a message from Xi on Monday": the receiving dates it
+                anchor = tok.head
             dates = self._dates(doc, anchor, tok, triggers)
-            specific, anaphoric = self._specificity(tok, supported or bool(dates))
+            specific, anaphoric = self._specificity(tok, supported or bool(dates) or participle is not None)
             self._noun_roles(tok, cls, roles, place)
             if supported:
                 self._verb_roles(anchor, cls, {"object": "none"}, roles, place, skip=tok)
+            elif participle is not None:
+                for prep in participle.children:
+                    if prep.dep_ in {"prep", "agent"}:
+                        self._prep_role(prep, cls, roles, place, owner_is_noun=False)
+            elif received:
+                for subject in tok.head.children:
+                    if subject.dep_ == "nsubj":  # the addressee of a message, a partner in trade
+                        roles["participants" if cls == "Trade" else "targets"] += self._resolve(subject)
+            elif not any(roles.values()):
+                self._setting_roles(tok, cls, roles)
         else:
             self._verb_roles(tok, cls, row, roles, place)
             specific = not self._habitual(tok)
@@ -239,11 +265,12 @@ class EventFinder:
             "targets": _unique(t for t in roles["targets"] if t not in roles["agents"]),
             "place": place[0] if place else None,
             "dates": dates, "duration": duration,
-            "modality": self._modality(anchor, tok),
+            "modality": self._modality(anchor, tok, triggers, presupposed=row["kind"] == "noun" and anchor.i != tok.i
+                                       and anchor.dep_ == "acl" or (row["kind"] == "noun" and anchor.i == tok.i
+                                       and (bool(dates) or _definite(tok)))),
             "specific": specific, "anaphoric": anaphoric,
             "present": tok.tag_ in {"VBZ", "VBP"},
-            "definite": row["kind"] == "noun" and any(
-                c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in {"the", "this", "that"}) for c in tok.children),
+            "definite": row["kind"] == "noun" and _definite(tok),
         }
 
     def _verb_ok(self, tok: Token, row: dict) -> bool:
@@ -265,11 +292,57 @@ class EventFinder:
             for o in objs:
                 preps += [p for p in o.children if p.dep_ == "prep" and p.lower_ == "for"]
             return any(self._resolve(o) for o in objs) or any(self._prep_objects(p) for p in preps)
-        if needs == "missile":
-            return any(c.dep_ in {"dobj", "nsubjpass"} and c.lower_ in MISSILE_WORDS for c in tok.children)
-        if row.get("object") == "visitor":
-            return any(self._resolve(c) for c in tok.children if c.dep_ == "dobj")
+        if needs in self.needed_words:  # "test-fired two missiles", "froze the assets of", "sent troops"
+            return any(self._has_word(o, self.needed_words[needs]) for o in _objects(tok))
+        if needs == "with":  # "talked with Kim", "spoke by phone with Xi"
+            return any(p.dep_ == "prep" and p.lower_ == "with" and self._prep_objects(p) for p in tok.children)
+        if needs == "place_for":  # "left for Beijing"
+            return any(self._is_place(k) for p in tok.children if p.dep_ == "prep" and p.lower_ == "for"
+                       for k in self._prep_objects(p))
+        if needs == "non_actor_object":  # "welcomed the decision" is a statement; "welcomed Kim" a reception
+            objs = [c for c in tok.children if c.dep_ == "dobj"]
+            return bool(objs) and not any(self._resolve(o) for o in objs)
+        if needs == "call_to":  # "called on Pyongyang to ...", "called for restraint"
+            return any(p.dep_ == "prep" and p.lower_ in {"on", "upon", "for"} for p in tok.children)
+        if needs in {"speaker_subject", "not_speaker_subject"}:
+            speaker = any(self._speaks(s) for s in tok.children if s.dep_ in {"nsubj", "nsubjpass"})
+            return speaker == (needs == "speaker_subject")
+        if needs == "actor_object":  # "designated three companies": the object is someone, not somewhere
+            return any(self._names_actor(o) for o in _objects(tok))
+        if needs == "state_flight":  # "fled North Korea", "escaped to China", "fled across the border"
+            if any(self._is_place(k) for o in _objects(tok) for k in self._resolve(o)):
+                return True
+            return any(p.dep_ == "prep" and p.lower_ in {"from", "to", "into", "across"}
+                       and (any(self._is_place(k) for k in self._prep_objects(p))
+                            or any(o.lemma_ in {"border", "river", "frontier"} for o in p.children))
+                       for p in tok.children)
+        if needs == "to_actor":  # "sold coal to North Korea"
+            return any(p.dep_ == "prep" and p.lower_ in {"to", "from"} and self._prep_objects(p) for p in tok.children)
+        if needs == "from_post":  # "removed from all posts", "expelled from the party"
+            return any(p.dep_ == "prep" and p.lower_ in {"from", "of"}
+                       and any(self._has_word(o, self.needed_words["post"]) or self._resolve(o)
+                               for o in p.children if o.dep_ == "pobj")
+                       for p in tok.children)
+        if needs == "as_post":  # "named him ambassador", "chose Ri as foreign minister"
+            return any(p.dep_ == "prep" and p.lower_ == "as" for p in tok.children) or \
+                any(c.dep_ in {"oprd", "ccomp", "xcomp"} and c.pos_ in {"NOUN", "PROPN"} for c in tok.children)
         return True
+
+    def _has_word(self, tok: Token, words: list[str]) -> bool:
+        """The object or one of its modifiers is one of ``words`` ("two ballistic missiles", "its assets")."""
+        return tok.lower_ in words or any(c.lower_ in words for c in tok.children
+                                           if c.dep_ in {"compound", "amod", "nmod", "pobj", "prep"}) \
+            or any(g.lower_ in words for c in tok.children if c.dep_ == "prep" for g in c.children)
+
+    def _speaks(self, subject: Token) -> bool:
+        span = self.span_at.get(subject.i)
+        if span is not None:
+            return span.label_ == "MediaOrganization"
+        return subject.lower_ in self.speaker_nouns or subject.lemma_ in self.speaker_nouns
+
+    def _names_actor(self, tok: Token) -> bool:
+        return any(self.coarse_of.get(self.span_at[t.i].id_) not in {None, "Place"}
+                   for t in tok.subtree if t.i in self.span_at) or bool(self._resolve(tok))
 
     # ------------------------------------------------------------------ arguments
     def _support(self, noun: Token) -> tuple[Token, bool]:
@@ -281,6 +354,28 @@ class EventFinder:
                 and node.head.lemma_ in self.support:
             return node.head, True
         return noun, False
+
+    def _restates(self, noun: Token) -> bool:
+        """An event noun after "of" that names the same kind of event as the noun it modifies."""
+        outer = noun.head.head
+        return noun.dep_ == "pobj" and noun.head.lower_ == "of" and outer.i != noun.i \
+            and self.head_class.get(outer.i) == self.head_class.get(noun.i)
+
+    def _participle(self, noun: Token) -> Token | None:
+        """A past participle that tells of the event noun it modifies ("the treaty signed in 1961")."""
+        for child in noun.children:
+            if child.dep_ == "acl" and child.tag_ == "VBN":
+                return child
+        return None
+
+    def _setting_roles(self, noun: Token, cls: str, roles: dict) -> None:
+        """"At a briefing on Monday, the spokesman said ...": who acts in the clause the event frames."""
+        prep = noun.head
+        if noun.dep_ != "pobj" or prep.lower_ not in {"in", "at", "during"} or prep.head.pos_ not in {"VERB", "AUX"}:
+            return
+        for subject in prep.head.children:
+            if subject.dep_ == "nsubj":
+                roles["agents" if cls in {"Statement", "Criticism"} else "participants"] += self._resolve(subject)
 
     def _specificity(self, noun: Token, anchored: bool) -> tuple[bool, bool]:
         """(specific, anaphoric): a dated, owned or supported event noun is one event; "the talks" refers back."""
@@ -317,6 +412,9 @@ class EventFinder:
                         roles["agents"] += found
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=True)
+                for inner in child.children:  # "a message of greeting from Xi"
+                    if inner.dep_ == "pobj" and self._restates(inner):
+                        self._noun_roles(inner, cls, roles, place)
 
     def _verb_roles(self, verb: Token, cls: str, row: dict, roles: dict, place: list, skip: Token | None = None) -> None:
         subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass", "csubj"} and (skip is None or c.i != skip.i)]
@@ -392,6 +490,8 @@ class EventFinder:
                 roles["targets"] += [a for a in actors if not self._is_city(a)]
         elif word in {"in", "at", "inside"}:
             place.extend(a for a in actors if self._is_place(a))
+        elif word == "from" and cls in {"Statement", "Criticism", "Aid"}:
+            roles["agents"] += actors  # "a message from Xi", "aid from China"
         elif word == "from" and cls in {"Defection", "MissileTest", "NuclearTest"}:
             place.extend(a for a in actors if self._is_city(a))
             rest = [a for a in actors if not self._is_city(a)]
@@ -418,6 +518,9 @@ class EventFinder:
         """The actors a noun phrase's head stands for, with its conjuncts; never its possessors."""
         out: list[str] = []
         span = self.span_at.get(tok.i)
+        if span is None and tok.lower_ in {"who", "which", "that"} and tok.dep_ in {"nsubj", "nsubjpass"} \
+                and tok.head.dep_ == "relcl":
+            return self._resolve(tok.head.head)  # "Park, who escaped North Korea": Park escaped
         if span is not None:
             out.append(span.id_)
         elif tok.lower_ in self.person_pronouns:
@@ -516,11 +619,11 @@ class EventFinder:
                 if node.lower_ in self.anchoring and node.dep_ in {"prep", "mark", "advmod"}:
                     owner = -1  # "since taking power in 2011" dates another event
                     break
+                if node.i == anchor.i:
+                    owner = tok.i
+                    break
                 if node.i in triggers and node.i != root.i:
                     owner = node.i
-                    break
-                if node.i in {anchor.i}:
-                    owner = tok.i
                     break
                 if node.head.i == node.i:
                     break
@@ -549,7 +652,14 @@ class EventFinder:
     def _text(self, span: Span) -> str:
         return self.text[span.start_char:span.end_char]
 
-    def _modality(self, anchor: Token, tok: Token) -> str:
+    def _modality(self, anchor: Token, tok: Token, triggers: set[int], *, presupposed: bool = False) -> str:
+        """The event's modality from cues on it or on the words that govern it.
+
+        A presupposed event (a definite or dated event noun: "the 24 March launch") keeps its own
+        modality when another event's verb governs it ("would have condemned the launch"), and when it
+        is the subject of a predicate that does not tell whether it happens ("the execution is expected
+        to have an impact", unlike "the talks are expected to resume").
+        """
         for node in (tok, anchor):
             found = self._own_cues(node)
             if found:
@@ -560,7 +670,15 @@ class EventFinder:
                 break
             if node.dep_ == "pobj" and node.head.lower_ in self.presupposing:
                 break
+            if node.dep_ == "pobj" and node.head.lower_ in {"in", "at"} and node.head.head.pos_ in {"VERB", "AUX"} \
+                    and node.head.i < node.head.head.i:
+                break  # "In a meeting today, the Council failed to ...": the setting, not what failed
             parent = node.head
+            if presupposed and parent.i != node.i and parent.i in triggers and parent.i not in {tok.i, anchor.i}:
+                break
+            if presupposed and node.dep_ in {"nsubj", "nsubjpass"} and node.i in {tok.i, anchor.i} \
+                    and not self._tells_occurrence(parent):
+                break
             if parent.i == node.i or node.dep_ in {"advcl", "relcl", "parataxis", "appos"}:
                 break
             if parent.lemma_ in REPORTING and node.dep_ == "ccomp":
@@ -579,6 +697,18 @@ class EventFinder:
                 break
             node = parent
         return "asserted"
+
+    def _tells_occurrence(self, predicate: Token) -> bool:
+        """Whether a predicate says that its subject event takes place ("will be held", "is expected to resume")."""
+        node = predicate
+        for _ in range(3):
+            if node.lemma_ in self.occurrence_verbs:
+                return True
+            nxt = [c for c in node.children if c.dep_ in {"xcomp", "ccomp"}]
+            if not nxt:
+                return False
+            node = nxt[0]
+        return False
 
     def _own_cues(self, node: Token) -> str | None:
         for c in node.children:
@@ -611,6 +741,21 @@ def date_spans(sent: Span, ents: list[Span] | None = None, *, text: str | None =
         if ent.label_ == "DATE" and not any(i in taken for i in range(ent.start, ent.end)):
             spans.append(ent)
     return sorted(spans, key=lambda s: s.start)
+
+
+def _objects(verb: Token) -> list[Token]:
+    """A verb's direct objects, or its passive subjects ("missiles were fired")."""
+    return [c for c in verb.children if c.dep_ in {"dobj", "nsubjpass", "attr", "oprd"}]
+
+
+def _definite(noun: Token) -> bool:
+    return any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in {"the", "this", "that"}) for c in noun.children)
+
+
+def _head(row: dict, start: int, end: int) -> int:
+    """The token a trigger's match stands on: a noun's last word, a verb's first, unless the row says."""
+    where = row.get("head") or ("last" if row["kind"] == "noun" else "first")
+    return end - 1 if where == "last" else start
 
 
 def _unique(items) -> list[str]:

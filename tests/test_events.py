@@ -215,7 +215,9 @@ def test_events_more_trigger_families(extract_text, text, cls, actor):
 
 
 def test_events_receiving_a_thing_is_no_meeting(extract_text):
-    assert events(extract_text("China received a shipment of coal in May 2018.")) == []
+    found = events(extract_text("China received a shipment of coal in May 2018."))
+    assert [e.cls for e in found] == ["Trade"]  # a delivery is trade, not a reception
+    assert found[0].participants == ("china",) and found[0].date == "2018-05"
 
 
 def test_events_rejected_verb_does_not_take_the_sentence_date(extract_text):
