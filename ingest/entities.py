@@ -37,6 +37,7 @@ from ontology.actors import COARSE_CLASS, Actor, load_gazetteer
 DATA = Path(__file__).resolve().parent / "data"
 ENTITIES = "yalu_entities"  # span group: one span per resolved mention, label = class, id = entity key
 DEMONYMS = "yalu_demonyms"  # span group: "Chinese", "North Korean" ..., id = state key
+DATELINE = "yalu_dateline"  # doc.user_data: {"place": key, "start": token, "end": token} of a news dateline
 INFO = "yalu_entity_info"  # doc.user_data: key -> {"label", "cls", "gazetteer"}
 POSSESSIVE = {"'s", "\u2019s", "'", "\u2019", "s"}
 
@@ -83,7 +84,7 @@ class _Mention:
     end: int
     key: str
     cls: str
-    source: str  # "gazetteer" | "ner" | "alias" | "short" | "descriptor"
+    source: str  # "gazetteer" | "ner" | "alias" | "short" | "descriptor" | "dateline"
 
 
 def _is_possessive(token: Token) -> bool:
@@ -126,6 +127,12 @@ class EntityResolver:
         self.honorifics = set(self.rules["honorifics"])
         self.motion_verbs = set(self.rules["motion_verbs"])
         self.elliptic: dict[str, str] = self.rules["elliptic_names"]
+        self.dateline_pattern = re.compile(self.rules["dateline"])
+        self.places_by_name: dict[str, str] = {}  # "pyongyang" -> the city, whatever the case of the dateline
+        for actor in sorted(gazetteer.values(), key=lambda a: a.cls != "City"):
+            if COARSE_CLASS[actor.cls] == "Place":
+                for name in actor.names():
+                    self.places_by_name.setdefault(name.lower(), actor.id)
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -140,6 +147,7 @@ class EntityResolver:
         info: dict[str, dict] = {}
         candidates = self._name_candidates(doc)
         mentions = self._named_after_places(doc, self._gazetteer_mentions(doc), candidates)
+        mentions = self._dateline(doc, mentions)
         mentions += self._ner_mentions(doc, mentions, candidates)
         mentions += self._possessed_units(doc, mentions)
         mentions = self._acronyms(doc, mentions, info)
@@ -480,12 +488,29 @@ class EntityResolver:
         return out
 
     # ------------------------------------------------------------------ metonymy
+    def _dateline(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """The place of a dateline ("PYONGYANG, July 3 (KCNA) --") is the city, in any case.
+
+        Records where the dateline ends in ``doc.user_data[DATELINE]``: its date is the report's.
+        """
+        opening = doc[:_opening_end(doc)]
+        for match in self.dateline_pattern.finditer(doc.text, 0, opening.end_char):
+            key = self.places_by_name.get(match.group("place").lower())
+            place = doc.char_span(match.start("place"), match.end("place"), alignment_mode="expand")
+            end = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if key is None or place is None or end is None:
+                continue
+            doc.user_data[DATELINE] = {"place": key, "start": place.start, "end": end.end}
+            kept = [m for m in mentions if m.end <= place.start or m.start >= place.end]
+            return kept + [_Mention(place.start, place.end, key, self.gaz[key].cls, "dateline")]
+        return mentions
+
     def _metonymy(self, doc: Doc, mentions: list[_Mention]) -> None:
         """A capital stands for its state unless the text uses it as a place."""
         starts = {m.start for m in mentions if COARSE_CLASS.get(m.cls) == "Place"}
         for m in mentions:
             state = self.capitals.get(m.key)
-            if state is None or self._used_as_place(doc, m, starts):
+            if state is None or m.source == "dateline" or self._used_as_place(doc, m, starts):
                 continue
             m.key, m.cls = state, self.gaz[state].cls
 

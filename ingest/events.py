@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from ingest.dates import DateValue, find_dates, parse_date, shift_date
-from ingest.entities import DEMONYMS, ENTITIES, Sentences, load_rules
+from ingest.entities import DATELINE, DEMONYMS, ENTITIES, Sentences, load_rules
 from ingest.records import Document, Event, Fact, Mention
 from ontology.actors import COARSE_CLASS
 
@@ -180,6 +180,7 @@ class EventFinder:
         self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in entities}
         self.sentences = Sentences(doc)
         self.sent_starts = self.sentences.starts
+        self.dateline = doc.user_data.get(DATELINE)
         self.date_cache: dict[int, list[Span]] = {}
         self.sent_ents: dict[int, list[Span]] = defaultdict(list)  # Span.ents rebuilds every entity
         for ent in doc.ents:
@@ -396,6 +397,8 @@ class EventFinder:
         return False, bool(dets & {"the", "this", "that"})
 
     def _noun_roles(self, noun: Token, cls: str, roles: dict, place: list) -> None:
+        if noun.dep_ == "pobj" and noun.head.lower_ == "on" and noun.head.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            roles["agents"] += self._resolve(noun.head.head)  # "Meng and his party on a visit to the DPRK"
         if noun.dep_ in {"nsubj", "nsubjpass"}:  # "talks ... resumed in Beijing": where the verb says
             for prep in noun.head.children:
                 if prep.dep_ == "prep" and prep.lower_ in {"in", "at"}:
@@ -455,6 +458,8 @@ class EventFinder:
                     roles["participants"] += actors
             elif child.dep_ == "dative":
                 roles["targets"] += self._resolve(child)
+            elif child.dep_ == "advmod" and child.lower_ == "here" and self.dateline:
+                place.append(self.dateline["place"])  # "met here Thursday": where the dispatch was filed
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
 
@@ -517,6 +522,8 @@ class EventFinder:
     def _resolve(self, tok: Token) -> list[str]:
         """The actors a noun phrase's head stands for, with its conjuncts; never its possessors."""
         out: list[str] = []
+        if self.dateline and self.dateline["start"] <= tok.i < self.dateline["end"]:
+            return out  # "Pyongyang, May 3 (KCNA) --" says where the report was filed; nobody acts there
         span = self.span_at.get(tok.i)
         if span is None and tok.lower_ in {"who", "which", "that"} and tok.dep_ in {"nsubj", "nsubjpass"} \
                 and tok.head.dep_ == "relcl":
@@ -607,6 +614,8 @@ class EventFinder:
         """Date expressions attached to this event, else the sentence's one free date."""
         own, free = [], []
         for ent in self._date_spans(self.sentences.of(tok.i)):
+            if self.dateline and self.dateline["start"] <= ent.start < self.dateline["end"]:
+                continue  # the dateline dates the report, not the event
             text = self._text(ent)
             nxt = doc[ent.end] if ent.end < len(doc) else None
             relative = nxt is not None and nxt.lower_ in {"prior", "earlier", "later", "before", "after", "ago"}
