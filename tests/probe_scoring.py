@@ -221,18 +221,21 @@ def score(probe: Probe, events: Sequence[Event]) -> Verdict:
     assignment = _assign(probe.expect, events)
     used = set(assignment.values())
     reasons: list[tuple[str, str]] = []
+    near: set[int] = set()  # near misses: their differences are reported, not their presence
     for i, expected in enumerate(probe.expect):
         if i in assignment:
             continue
-        same = [e for j, e in enumerate(events) if e.cls == expected.cls and j not in used]
+        same = [j for j, e in enumerate(events) if e.cls == expected.cls and j not in used | near]
         if not same:
             got = ", ".join(f"{e.cls}/{e.modality}" for e in events) or "no events"
             reasons.append(("missed", f"no {expected.cls} ({expected.modality}); got {got}"))
             continue
         # Report the nearest candidate's differences: the fewest mismatching fields.
-        reasons += min((mismatches(expected, e) for e in same), key=len)
+        j = min(same, key=lambda j: len(mismatches(expected, events[j])))
+        near.add(j)
+        reasons += mismatches(expected, events[j])
     for j, event in enumerate(events):
-        if j not in used and event.modality == "asserted" and event.cls not in probe.allow:
+        if j not in used | near and event.modality == "asserted" and event.cls not in probe.allow:
             reasons.append(("spurious", f"asserted {event.cls} ({event.trigger!r}, agents {list(event.agents)}, "
                                         f"date {event.date}) is not expected"))
     return Verdict(probe, tuple(reasons))

@@ -52,7 +52,7 @@ def test_probe_scoring_agents_and_targets_are_checked_in_their_roles():
     expect = [{"class": "Sanction", "agent": ["unsc"], "target": ["north_korea"]}]
     assert score(probe(expect), [ev("Sanction", agents=("unsc", "china"), targets=("north_korea",))]).passed
     swapped = score(probe(expect), [ev("Sanction", agents=("north_korea",), targets=("unsc",))])
-    assert {"agent", "target"} <= {k for k, _ in swapped.reasons}
+    assert {k for k, _ in swapped.reasons} == {"agent", "target"}
 
 
 def test_probe_scoring_null_date_means_undated():
@@ -96,6 +96,12 @@ def test_probe_scoring_matching_is_not_greedy():
               {"class": "Meeting", "participants": ["wang_yi", "ri_yong_ho_diplomat"]}]
     events = [ev("Meeting", participants=("wang_yi", "ri_yong_ho_diplomat")), ev("Meeting", participants=("wang_yi",))]
     assert score(probe(expect), events).passed
+
+
+def test_probe_scoring_a_near_miss_is_reported_by_its_fields_not_as_spurious():
+    verdict = score(probe([{"class": "NuclearTest", "place": "punggye_ri"}, {"class": "Criticism"}]),
+                    [ev("NuclearTest", place=None)])
+    assert [k for k, _ in verdict.reasons] == ["place", "missed"] and failure_kind(verdict) == "missed trigger"
 
 
 def test_probe_scoring_missed_class_beside_a_spurious_one_is_a_wrong_class():
