@@ -25,7 +25,7 @@ def extract_text(nlp):
     from ingest.pipeline import extract
     from ingest.records import Document
 
-    def run(text: str, date: str | None = "2016-09-05", author: str | None = None):
+    def run(text: str, date: str | None = None, author: str | None = None):
         return extract(Document.from_text(text, date=date, author=author), nlp)
 
     return run

@@ -38,7 +38,7 @@ def test_entities_short_form_of_unseen_person_uses_last_name(nlp):
 
 def test_entities_short_form_overrides_ner_guess(nlp):
     # the statistical model tends to call a lone surname an organisation
-    found = spans(nlp, "Wang Yi arrived on Monday. In effect, Wang was calling for talks.")
+    found = spans(nlp, "Wang Yi arrived on Monday. In substance, Wang was asking for negotiations.")
     assert [k for t, k, _ in found if t == "Wang"] == ["wang_yi"]
 
 
@@ -46,10 +46,10 @@ def test_entities_short_form_overrides_ner_guess(nlp):
     ("Beijing warned Pyongyang against another test.", "Beijing", "china"),
     ("Beijing warned Pyongyang against another test.", "Pyongyang", "north_korea"),
     ("Relations between Beijing and Pyongyang cooled.", "Pyongyang", "north_korea"),
-    ("The delegation arrived in Beijing on Monday.", "Beijing", "beijing"),
+    ("The delegation landed in Beijing on Thursday.", "Beijing", "beijing"),
     ("Kim visited Beijing for a third time.", "Beijing", "beijing"),
     ("They dined at Beijing's most famous hotel.", "Beijing", "beijing"),
-    ("The country remains Pyongyang's most important ally.", "Pyongyang", "north_korea"),
+    ("The country is still Pyongyang's chief patron.", "Pyongyang", "north_korea"),
 ])
 def test_entities_capital_metonymy_both_ways(nlp, text, surface, key):
     assert keys_of(nlp, text, surface) == {key}
@@ -73,13 +73,13 @@ def test_entities_qualified_descriptor_resolves_through_its_state(nlp, text, key
 
 
 def test_entities_bare_descriptor_takes_the_state_of_its_sentence(nlp):
-    found = spans(nlp, "China handled the issue through the foreign ministry.")
+    found = spans(nlp, "China dealt with the matter via the foreign ministry.")
     assert ("foreign ministry", "china_mfa", "GovernmentBody") in found
 
 
 def test_entities_one_word_descriptor_needs_a_qualifier(nlp):
-    # "the army chorus" names no army
-    assert not [k for t, k, _ in spans(nlp, "The band and the army chorus left the stage.") if t == "army"]
+    # "the army choir" names no army
+    assert not [k for t, k, _ in spans(nlp, "The orchestra and the army choir walked off the stage.") if t == "army"]
 
 
 def test_entities_leader_description_resolves_to_named_leader(nlp):
@@ -94,7 +94,7 @@ def test_entities_unseen_names_get_stable_keys_and_classes(nlp):
 
 
 def test_entities_headline_guesses_are_dropped_but_gazetteer_names_kept(nlp):
-    found = spans(nlp, "Keep Calm and Carry On: Beijing's Pyongyang Problem\n\nChina is worried.")
+    found = spans(nlp, "Steady Hands Wanted: Beijing's Pyongyang Puzzle\n\nChina is uneasy.")
     assert all(k in {"china", "north_korea", "beijing", "pyongyang"} for _, k, _ in found)
 
 
@@ -118,7 +118,7 @@ def test_entities_dateline_capital_is_the_city(nlp):
 
 
 @pytest.mark.parametrize("text, unit", [
-    ("Officials of the Justice Department\u2019s Criminal Division filed it.", "Criminal Division"),
+    ("Lawyers of the Justice Department\u2019s National Security Division filed it.", "National Security Division"),
     ("Agents of the FBI's Counterintelligence Division made arrests.", "Counterintelligence Division"),
 ])
 def test_entities_unit_after_a_known_body_possessive(nlp, text, unit):

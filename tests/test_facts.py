@@ -44,8 +44,8 @@ def test_facts_apposition_gives_title_and_affiliation(extract_text):
 
 def test_facts_apposition_after_a_line_break(extract_text):
     article = " ".join(["Trade across the river continued."] * 8)
-    r = extract_text(f"{article}\n\nMaria Jones\nLecturer in Korean Studies at the University of Leeds")
-    assert ("maria-jones", "affiliatedWith", "university-of-leeds") in triples(r, "text")
+    r = extract_text(f"{article}\n\nMaria Jones\nSenior Fellow in Korean Studies at the University of Sheffield")
+    assert ("maria-jones", "affiliatedWith", "university-of-sheffield") in triples(r, "text")
 
 
 def test_facts_organisation_staff_title(extract_text):
@@ -70,7 +70,7 @@ def test_facts_possessive_unit_is_part_of_its_body(extract_text):
 
 @pytest.mark.parametrize("text, triple", [
     ("The company was based in Sinuiju, North Korea.", ("sinuiju", "locatedIn", "north_korea")),
-    ("Factories in the Chinese coastal city of Ningbo hired workers.", ("ningbo", "locatedIn", "china")),
+    ("Workshops in the Chinese port city of Ningbo took on staff.", ("ningbo", "locatedIn", "china")),
 ])
 def test_facts_place_nesting_from_text(extract_text, text, triple):
     assert triple in triples(r := extract_text(text), "text"), r.facts
@@ -162,5 +162,5 @@ def test_facts_nationality_inside_an_apposition(extract_text):
 
 def test_facts_demonym_of_a_field_is_no_nationality(extract_text):
     article = " ".join(["Trade across the river continued."] * 8)
-    r = extract_text(f"{article}\n\nMaria Jones\nLecturer in Chinese History at the University of Leeds")
+    r = extract_text(f"{article}\n\nMaria Jones\nSenior Fellow in Chinese Politics at the University of Sheffield")
     assert not [o for s, p, o in triples(r, "text") if s == "maria-jones" and p == "country"]
