@@ -3,7 +3,7 @@
 Builds an on-disk Store of >= 1,000,000 triples (counted per named graph) with
 ``graph.store.Store.add`` on synthetic records (``bench/synthetic.py``: thousands of
 news-like documents with entities, mentions, facts, memberships and events), then runs every
-saved query of ``graph/queries/*.rq`` with fixed parameters: on the Store (``Store.query``,
+saved query of ``graph/store/queries/*.rq`` with fixed parameters: on the Store (``Store.query``,
 union default graph) and on an rdflib ``Dataset(default_union=True)`` holding the same quads,
 in a child process. One warm-up run, then the median of 5 runs each. rdflib is capped: a
 query's runs stop once they have used 60 s and a single run is cut off at 60 s, on both engines (pyoxigraph cannot cancel a query, so the Oxigraph warm-up run goes through ``graph.store.timeout.query_with_timeout``), and the table
