@@ -1,7 +1,7 @@
 """How fast the HTML link chart renders in Python and opens in headless Chromium.
 
 Builds synthetic Yalu networks of 500, 2,000 and 10,000 nodes (about two edges per node,
-mixed classes, countries and dates), times ``graph.render.render_html``, then opens each page
+mixed classes, countries and dates), times ``graph.views.render.render_html``, then opens each page
 in Debian's Chromium and times navigation start -> ``window.yalu.ready`` (set after the
 first frame is drawn with the final layout, all filters, timeline and search wired). Then it
 times one search and one date-filter change on the open page. Prints a table with ratios
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import write_section  # noqa: E402
 
-from graph.render import render_html  # noqa: E402
+from graph.views.render import render_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -190,7 +190,7 @@ def main() -> int:
     print(table)
     notes = (
         "`python bench/html_speed.py`: synthetic networks (about two edges per node, hubs, mixed classes, "
-        "countries and dates) rendered by `graph.render.render_html`, then opened from `file://` in headless "
+        "countries and dates) rendered by `graph.views.render.render_html`, then opened from `file://` in headless "
         "Debian Chromium (`--disable-gpu`, software canvas). *open -> interactive* is navigation start until "
         "`window.yalu.ready` (first frame drawn with the final layout, filters, timeline and search wired); "
         f"median of {repeats} run(s), one at 10,000 nodes. Layout: force-directed "

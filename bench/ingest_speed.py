@@ -4,7 +4,7 @@ A synthetic corpus (``bench/synthetic.py``: ~200 news-like documents of ~150 wor
 from templates and the gazetteer's names) is read
 
   (a) by ``nlp.pipe`` of the same spaCy model, texts only (the floor),
-  (b) by Yalu end to end into an in-memory Store (``graph.corpus.ingest_texts``): Yalu's
+  (b) by Yalu end to end into an in-memory Store (``graph.app.corpus.ingest_texts``): Yalu's
       spaCy components, records, RDF and store writes (extraction runs in a thread beside the
       writes, which overlaps them with the part of spaCy's work that runs without the GIL),
       and the same into an on-disk store (what ``yalu ingest`` writes; reported, the targets
@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import machine, news_texts, table, write_section  # noqa: E402
 
-from graph.corpus import get_nlp, ingest_texts  # noqa: E402
+from graph.app.corpus import get_nlp, ingest_texts  # noqa: E402
 from graph.store import Store  # noqa: E402
 from ingest.model import speed_up  # noqa: E402
 

@@ -3,10 +3,10 @@
 Builds an on-disk Store of >= 1,000,000 triples (counted per named graph) with
 ``graph.store.Store.add`` on synthetic records (``bench/synthetic.py``: thousands of
 news-like documents with entities, mentions, facts, memberships and events), then runs every
-saved query of ``graph/queries/*.rq`` with fixed parameters: on the Store (``Store.query``,
+saved query of ``graph/store/queries/*.rq`` with fixed parameters: on the Store (``Store.query``,
 union default graph) and on an rdflib ``Dataset(default_union=True)`` holding the same quads,
 in a child process. One warm-up run, then the median of 5 runs each. rdflib is capped: a
-query's runs stop once they have used 60 s and a single run is cut off at 60 s, on both engines (pyoxigraph cannot cancel a query, so the Oxigraph warm-up run goes through ``graph.timeout.query_with_timeout``), and the table
+query's runs stop once they have used 60 s and a single run is cut off at 60 s, on both engines (pyoxigraph cannot cancel a query, so the Oxigraph warm-up run goes through ``graph.store.timeout.query_with_timeout``), and the table
 says how many runs the median covers. Row counts of the two engines are compared.
 
 Targets: rdflib/Oxigraph >= 20 x per query; Oxigraph < 100 ms per saved query.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import machine, stories, table, write_section  # noqa: E402
 
-from graph.queries import bind_params, list_saved  # noqa: E402
 from graph.store import Store  # noqa: E402
+from graph.store.queries import bind_params, list_saved  # noqa: E402
 
 RUNS = 5
 RDFLIB_BUDGET_S = 60.0
@@ -109,7 +109,7 @@ def rdflib_child(nquads: str) -> int:
 
 def oxigraph_runs(store: Store, text: str, params: dict[str, str]) -> tuple[list[float], int | None]:
     """Warm-up run in a worker cut off at the cap (pyoxigraph cannot cancel a query), then 5 runs here."""
-    from graph.timeout import query_with_timeout
+    from graph.store.timeout import query_with_timeout
 
     start = time.perf_counter()
     try:

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from graph.render import render_html
+from graph.views.render import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

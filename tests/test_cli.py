@@ -12,10 +12,10 @@ import pytest
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import RDFS
 
+from graph.app.cli import cli
 from graph.build import entity_iri
-from graph.cli import cli
-from graph.render import payload_from_html
 from graph.store import Store
+from graph.views.render import payload_from_html
 from ontology.namespace import YALU
 
 SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ unchanged, \d+ skipped, \d+ failed \(")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.corpus import in_background, ingest_paths, ingest_texts
+from graph.app.corpus import in_background, ingest_paths, ingest_texts
 from graph.store import Store
 
 ONE = "Xi Jinping met Kim Jong-un in Beijing on 26 March 2018."

@@ -6,7 +6,7 @@ import sys
 import pytest
 from rdflib.compare import isomorphic
 
-from graph.corpus import ingest_texts
+from graph.app.corpus import ingest_texts
 from graph.store import Store
 from ingest.records import Document
 
@@ -63,7 +63,7 @@ def test_distributed_store_equals_local(cluster, local_store):
 @pytest.mark.model
 @pytest.mark.slow
 def test_distributed_batches_of_one_give_the_local_records(cluster, nlp):
-    from graph.distributed import extract_distributed
+    from graph.app.distributed import extract_distributed
     from ingest.pipeline import extract
 
     docs = [Document.from_text(t, date="2018-10-01") for t in TEXTS]
@@ -74,7 +74,7 @@ def test_distributed_batches_of_one_give_the_local_records(cluster, nlp):
 @pytest.mark.model
 @pytest.mark.slow
 def test_distributed_cli_ingest_with_scheduler(cluster, tmp_path, capsys):
-    from graph.cli import main
+    from graph.app.cli import main
 
     for i, text in enumerate(TEXTS):
         (tmp_path / f"t{i}.txt").write_text(text, encoding="utf-8")
@@ -85,7 +85,7 @@ def test_distributed_cli_ingest_with_scheduler(cluster, tmp_path, capsys):
 
 
 def test_distributed_missing_dask_is_one_line(monkeypatch, tmp_path, capsys):
-    from graph.cli import main
+    from graph.app.cli import main
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     (tmp_path / "a.txt").write_text(TEXTS[0], encoding="utf-8")
@@ -97,7 +97,7 @@ def test_distributed_missing_dask_is_one_line(monkeypatch, tmp_path, capsys):
 
 
 def test_distributed_scheduler_needs_dask_executor(tmp_path, capsys):
-    from graph.cli import main
+    from graph.app.cli import main
 
     (tmp_path / "a.txt").write_text(TEXTS[0], encoding="utf-8")
     code = main(["--store", str(tmp_path / "store"), "ingest", "--scheduler", "tcp://127.0.0.1:8786",
@@ -107,7 +107,7 @@ def test_distributed_scheduler_needs_dask_executor(tmp_path, capsys):
 
 def test_distributed_unreachable_scheduler_names_address():
     pytest.importorskip("distributed", reason="Dask is an optional extra (yalu[dask])")
-    from graph.distributed import ExecutorError, extract_distributed
+    from graph.app.distributed import ExecutorError, extract_distributed
 
     with pytest.raises(ExecutorError, match="tcp://127.0.0.1:9"):
         list(extract_distributed([Document.from_text("x")], scheduler="tcp://127.0.0.1:9", timeout=1))

@@ -1,4 +1,4 @@
-"""graph.evaluate: each scoring rule on a hand-written graph, and equivalence with the shared scorer."""
+"""graph.app.evaluate: each scoring rule on a hand-written graph, and equivalence with the shared scorer."""
 from __future__ import annotations
 
 import copy
@@ -14,8 +14,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from graph import evaluate
-from graph.evaluate import RESULT_KEYS, format_report, load_gold, load_graph, normalise, score_graph
+from graph.app import evaluate
+from graph.app.evaluate import RESULT_KEYS, format_report, load_gold, load_graph, normalise, score_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
@@ -338,7 +338,7 @@ def test_evaluate_equals_shared_scorer_on_fixture(scorer, graph, gold, mutation)
 def test_evaluate_equals_shared_scorer_on_corpus(scorer, tmp_path, gold_file) -> None:
     if gold_file is None:
         pytest.skip(f"{SHARED_EVAL / 'gold'} is absent (../shared is not part of this repository)")
-    from graph.corpus import ingest_paths
+    from graph.app.corpus import ingest_paths
     from graph.store import Store
 
     gold = load_gold(gold_file)
@@ -361,7 +361,7 @@ def test_evaluate_equals_shared_scorer_on_corpus(scorer, tmp_path, gold_file) ->
 
 
 def test_evaluate_cli_graph_file(capsys) -> None:
-    from graph.cli import main
+    from graph.app.cli import main
 
     assert main(["eval", str(FIXTURES / "gold.yaml"), "--graph", str(FIXTURES / "graph.ttl")]) == 0
     out = capsys.readouterr().out
@@ -377,7 +377,7 @@ def test_evaluate_cli_graph_file(capsys) -> None:
     ("entities:\n - {id: a, type: Thing, names: [A]}\n", "type 'Thing'"),
 ], ids=["missing", "not YAML", "bad type"])
 def test_evaluate_cli_bad_gold_exits_2(tmp_path, capsys, content, message) -> None:
-    from graph.cli import main
+    from graph.app.cli import main
 
     path = tmp_path / "gold.yaml"
     if content is not None:
@@ -389,7 +389,7 @@ def test_evaluate_cli_bad_gold_exits_2(tmp_path, capsys, content, message) -> No
 
 
 def test_evaluate_cli_bad_graph_file_exits_2(tmp_path, capsys) -> None:
-    from graph.cli import main
+    from graph.app.cli import main
 
     bad = tmp_path / "graph.ttl"
     bad.write_text("this is not turtle", encoding="utf-8")
@@ -400,8 +400,8 @@ def test_evaluate_cli_bad_graph_file_exits_2(tmp_path, capsys) -> None:
 
 @pytest.mark.model
 def test_evaluate_cli_ingests_docs_json(tmp_path, capsys) -> None:
-    from graph.cli import main
-    from graph.corpus import ingest_paths
+    from graph.app.cli import main
+    from graph.app.corpus import ingest_paths
     from graph.store import Store
 
     gold, doc = str(FIXTURES / "gold.yaml"), str(FIXTURES / "doc.txt")

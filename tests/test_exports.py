@@ -10,8 +10,8 @@ import sys
 import networkx as nx
 import pytest
 
-from graph.exports import NETWORK_FORMATS, export_network, flatten
 from graph.store import Store
+from graph.views.exports import NETWORK_FORMATS, export_network, flatten
 from ingest.records import Document, Entity, Event, Extraction, Fact, Mention
 
 ID = "https://w3id.org/yalu/id/"
@@ -107,7 +107,7 @@ def test_exports_cli_writes_file(tmp_path, fmt):
     s.flush()
     del s  # release the store's lock before the CLI opens it
     out = tmp_path / f"x.{fmt}"
-    proc = subprocess.run([sys.executable, "-m", "graph.cli", "--store", str(path), "export", "-f", fmt,
+    proc = subprocess.run([sys.executable, "-m", "graph.app.cli", "--store", str(path), "export", "-f", fmt,
                            "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8")
@@ -118,7 +118,7 @@ def test_exports_cli_writes_file(tmp_path, fmt):
 
 
 def test_exports_control_characters_never_break_xml():
-    from graph.exports import flatten
+    from graph.views.exports import flatten
     import networkx as nx
 
     g = nx.MultiDiGraph()

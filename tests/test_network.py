@@ -1,4 +1,4 @@
-"""graph.network: the store projected onto networkx, and the analyses over it.
+"""graph.views.network: the store projected onto networkx, and the analyses over it.
 
 No spaCy here: the store is filled from hand-made ``ingest.records``, so every node, edge,
 date and sentence below is one we wrote and the assertions follow from the fixture alone.
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from graph.build import entity_iri, event_iri
-from graph.network import brokers, centrality, communities, to_networkx
 from graph.store import Store
+from graph.views.network import brokers, centrality, communities, to_networkx
 from ingest.records import Document, Entity, Event, Extraction, Fact, Mention
 
 TEXT = """Xi Jinping leads the Chinese Communist Party.

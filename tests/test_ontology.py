@@ -270,9 +270,9 @@ def test_ontology_wheel_contains_data_files(tmp_path):
         *(f"ontology/gazetteer/{p.name}" for p in GAZETTEER_DIR.glob("*.yaml")),
         *(f"ingest/data/{p.name}" for p in (ROOT / "ingest" / "data").iterdir() if p.is_file()),
         *(f"ingest/demo/{p.name}" for p in (ROOT / "ingest" / "demo").glob("*.txt")),
-        *(f"graph/queries/{p.name}" for p in (ROOT / "graph" / "queries").glob("*.rq")),
-        *(f"graph/queries/network/{p.name}" for p in (ROOT / "graph" / "queries" / "network").glob("*.rq")),
-        *(f"graph/templates/{p.name}" for p in (ROOT / "graph" / "templates").iterdir() if p.is_file()),
+        *(f"graph/store/queries/{p.name}" for p in (ROOT / "graph" / "store" / "queries").glob("*.rq")),
+        *(f"graph/views/queries/{p.name}" for p in (ROOT / "graph" / "views" / "queries").glob("*.rq")),
+        *(f"graph/views/templates/{p.name}" for p in (ROOT / "graph" / "views" / "templates").iterdir() if p.is_file()),
     ]
     assert sorted(set(expected) - names) == []
     assert any(n.startswith("yalu-") and n.endswith("entry_points.txt") for n in names)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal
 
-from graph.queries import bind_params, list_saved, load_saved, parse_saved
 from graph.store import Store
+from graph.store.queries import bind_params, list_saved, load_saved, parse_saved
 from ingest.records import Document, Entity, Event, Extraction, Fact, Membership, Mention
 
 TEXT = "Xi Jinping met Kim Jong-un in Beijing. North Korea tested a bomb. China imposed sanctions."

@@ -16,11 +16,11 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.queries import load_saved
-from graph.remote import RemoteStore
-from graph.serve import make_server
+from graph.app.serve import make_server
 from graph.store import QueryError, Store, StoreError, open_store
-from graph.timeout import query_with_timeout
+from graph.store.queries import load_saved
+from graph.store.remote import RemoteStore
+from graph.store.timeout import query_with_timeout
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")

@@ -1,4 +1,4 @@
-"""graph.render without a browser: an offline page, a faithful payload, and no markup from data.
+"""graph.views.render without a browser: an offline page, a faithful payload, and no markup from data.
 
 Page behaviour (search, filters, panel, XSS in a live DOM) is tested in a real browser in
 tests/test_browser.py; here we read the HTML text and the embedded JSON.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import render
-from graph.render import build_payload, load_style, payload_from_html, render_html
+from graph.views import render
+from graph.views.render import build_payload, load_style, payload_from_html, render_html
 
 NS = "https://yalu.example/id/"
 HOSTILE = [

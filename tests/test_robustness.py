@@ -189,7 +189,7 @@ def test_robustness_file_disappears_after_listing(yalu, tmp_path, store):
                 os.unlink(path)
             return real(path, overrides)
         sources._read_any = read_any
-        from graph.cli import main
+        from graph.app.cli import main
         sys.exit(main(sys.argv[1:]))
     """)
     result = subprocess.run([sys.executable, "-c", child, "--store", str(store), "ingest", str(folder)],

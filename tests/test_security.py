@@ -15,8 +15,8 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from graph.build import build_graph, entity_iri, graph_iri
-from graph.render import PAYLOAD_ID, payload_from_html
 from graph.store import EXPORT_FORMATS, Store
+from graph.views.render import PAYLOAD_ID, payload_from_html
 from ingest.records import Document, Entity, Event, Extraction, Fact, Mention
 from ontology.namespace import ENTITY_IRI, ONTOLOGY_GRAPH, YALU
 
@@ -126,7 +126,7 @@ def test_security_no_triples_injected_into_the_store(hostile_store):
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv"])
 def test_security_hostile_names_in_network_exports(hostile_store, fmt):
-    from graph.exports import export_network
+    from graph.views.exports import export_network
 
     store, extraction = hostile_store
     text = export_network(store, fmt)

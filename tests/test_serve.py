@@ -16,8 +16,8 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.cli import main
-from graph.serve import is_loopback, make_server
+from graph.app.cli import main
+from graph.app.serve import is_loopback, make_server
 from graph.store import Store
 
 YALU_BIN = Path(sys.executable).with_name("yalu")

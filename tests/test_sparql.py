@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Literal
 
-from graph.sparql import QueryError, bind_values, query_form
+from graph.store.sparql import QueryError, bind_values, query_form
 
 
 @pytest.mark.parametrize("sparql, form, bound", [

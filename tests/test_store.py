@@ -19,8 +19,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from graph.app.cli import main
 from graph.build import entity_iri, graph_iri
-from graph.cli import main
 from graph.store import EXPORT_FORMATS, QueryError, Store, StoreError, open_store, writer_pid
 from ontology.namespace import ONTOLOGY_GRAPH
 
@@ -305,7 +305,7 @@ def test_store_survives_sigkill_during_ingest(tmp_path):
 
     # the store opens, and every document it lists is complete
     reference = Store()
-    from graph.corpus import ingest_paths
+    from graph.app.corpus import ingest_paths
 
     ingest_paths(reference, [texts])
     expected = reference.dataset()
@@ -340,13 +340,13 @@ def test_store_optimize_keeps_every_quad(tmp_path, two_docs):
 
 @pytest.mark.model
 def test_store_large_ingestion_is_compacted(tmp_path, monkeypatch):
-    import graph.corpus
+    import graph.app.corpus
 
     calls = []
-    monkeypatch.setattr(graph.corpus, "COMPACT_AFTER", 2)
+    monkeypatch.setattr(graph.app.corpus, "COMPACT_AFTER", 2)
     monkeypatch.setattr(Store, "optimize", lambda self: calls.append(self))
     s = Store(tmp_path / "s")
-    graph.corpus.ingest_texts(s, [TEXT_A])
+    graph.app.corpus.ingest_texts(s, [TEXT_A])
     assert calls == []  # one document: below the threshold
-    graph.corpus.ingest_texts(s, [TEXT_A, TEXT_B, TEXT_B + " Again."])
+    graph.app.corpus.ingest_texts(s, [TEXT_A, TEXT_B, TEXT_B + " Again."])
     assert calls == [s]  # two new documents written (one unchanged)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import graph.timeout as timeout_module
 from graph.store import QueryError, Store
-from graph.timeout import query_with_timeout
+import graph.store.timeout as timeout_module
+from graph.store.timeout import query_with_timeout
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
 # four unconstrained patterns over a few thousand triples: ~10^13 solutions to count

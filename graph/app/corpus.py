@@ -78,7 +78,7 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         jobs: spaCy worker processes.
         on_progress: called with (source, status) after each input.
         executor: ``"local"`` (spaCy in this process, ``jobs`` worker processes) or ``"dask"``
-            (extraction on Dask workers, see :mod:`graph.distributed`; the store is still written here).
+            (extraction on Dask workers, see :mod:`graph.app.distributed`; the store is still written here).
         scheduler: with ``executor="dask"``, a running scheduler's address; without it a local
             cluster of ``jobs`` workers is started.
     """
@@ -101,7 +101,7 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
                 on_progress(item.source, "skipped")
 
     if executor == "dask":
-        from graph.distributed import extract_distributed
+        from graph.app.distributed import extract_distributed
 
         extractions = extract_distributed(docs(), model=model, scheduler=scheduler, jobs=jobs)
     elif executor == "local" and jobs > 1:

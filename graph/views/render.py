@@ -1,7 +1,7 @@
 """The interactive HTML link chart: a networkx projection rendered as one offline page.
 
 pyvis turns nodes and edges into vis-network dictionaries; our own template
-(``graph/templates/page.html``, ``page.css``, ``app.js``) lays out the page around them, with
+(``graph/views/templates/page.html``, ``page.css``, ``app.js``) lays out the page around them, with
 vis-network inlined from the copy pyvis ships. pyvis's own templates fetch Bootstrap,
 tom-select and vis from CDNs in every ``cdn_resources`` mode (pyvis #228, #229); this page
 makes no request beyond itself, and its Content-Security-Policy forbids any.
@@ -67,7 +67,7 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 
 @lru_cache(maxsize=1)
 def load_style() -> dict[str, Any]:
-    """Load the palette and shapes of the link chart from ``graph/templates/style.json``.
+    """Load the palette and shapes of the link chart from ``graph/views/templates/style.json``.
 
     Returns:
         The parsed style: ``countries`` (name, color, aliases), ``extra`` colours,
@@ -95,7 +95,7 @@ def render_html(
     JavaScript API is exposed as ``window.yalu`` (``search``, ``select``, ``setDateRange``...).
 
     Args:
-        graph: The projection made by ``graph.network``: nodes keyed by IRI with ``label``,
+        graph: The projection made by ``graph.views.network``: nodes keyed by IRI with ``label``,
             ``cls``, ``coarse``, ``country``, ``aliases``, ``facts``, ``mentions``; edges with
             ``predicate``, ``kind``, ``polarity``, ``event*``, ``date`` and ``sources``.
         path: Where to write the page (UTF-8), or None to only return it.

@@ -1,12 +1,13 @@
 """A Yalu store behind a SPARQL 1.1 endpoint (Oxigraph server, or ``yalu serve``), over HTTP.
 
 ``RemoteStore`` offers the methods the CLI uses on :class:`graph.store.Store`. The store's own
-reading queries (``documents``, ``stats``, ``remove``, ``clear``, ``export``) are Store's methods
-themselves, so their SPARQL text is the same locally and remotely; they reach the server through
-``query`` and ``_update``. Queries go to ``<url>/query`` with Oxigraph's ``union-default-graph``
-flag (a Store queries the union of its graphs too), updates to ``<url>/update``, and whole named
-graphs to ``<url>/store?graph=IRI`` (the SPARQL 1.1 Graph Store Protocol) when the server has it,
-else as ``INSERT DATA``. Only the standard library speaks HTTP.
+reading queries (``documents``, ``stats``, ``remove``, ``clear``, ``export``) are
+:class:`graph.store.base.BaseStore`'s, shared with the embedded store, so their SPARQL text is the
+same locally and remotely; they reach the server through ``query`` and ``_update``. Queries go to
+``<url>/query`` with Oxigraph's ``union-default-graph`` flag (a Store queries the union of its
+graphs too), updates to ``<url>/update``, and whole named graphs to ``<url>/store?graph=IRI`` (the
+SPARQL 1.1 Graph Store Protocol) when the server has it, else as ``INSERT DATA``. Only the standard
+library speaks HTTP.
 
 The protocol has no pre-bound variables, so ``substitutions`` become a ``VALUES`` block at the
 start of the query's WHERE group (on the same line, so error lines do not move), each value
@@ -28,9 +29,8 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
-from graph.store import (GRAPHS_OF_SOURCE, QueryError, QueryResult, Store, StoreError, _insert_named as _insert,
-                         _ontology_digest)
-from graph.sparql import bind_values
+from graph.store.base import GRAPHS_OF_SOURCE, BaseStore, QueryResult, StoreError, ontology_digest
+from graph.store.sparql import QueryError, bind_values
 from ingest.records import Extraction
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
 
@@ -42,7 +42,7 @@ NTRIPLES = "application/n-triples"
 NQUADS = "application/n-quads"
 
 
-class RemoteStore:
+class RemoteStore(BaseStore):
     """A store at a SPARQL endpoint: ``http://host:port`` (Oxigraph layout) or ``.../query`` / ``.../sparql``.
 
     Args:
@@ -77,13 +77,6 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.url!r}{', read_only=True' if self.read_only else ''})"
-
-    # The store's own SPARQL, shared with Store verbatim: a query never changes between local and remote.
-    documents = Store.documents
-    remove = Store.remove
-    clear = Store.clear
-    export = Store.export
-    stats = Store.stats
 
     # ------------------------------------------------------------------ HTTP
     def _http(self, method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
@@ -145,7 +138,7 @@ class RemoteStore:
 
     # ------------------------------------------------------------------ writing
     def _ensure_ontology(self) -> None:
-        digest = _ontology_digest()
+        digest = ontology_digest()
         if self.query("ASK { GRAPH ?g { ?g ?hash ?digest } }",
                       substitutions={"g": URIRef(str(ONTOLOGY_GRAPH)), "hash": YALU.contentHash,
                                      "digest": Literal(digest)}).boolean:
@@ -253,6 +246,12 @@ class RemoteStore:
         if not include_ontology:
             ds.remove_graph(ds.graph(URIRef(str(ONTOLOGY_GRAPH))))
         return ds
+
+
+def _insert(g: Graph | str, graph_name: str) -> str:
+    """Write a named graph only (for servers that query the union of their graphs themselves)."""
+    body = g if isinstance(g, str) else g.serialize(format="nt")
+    return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }}"
 
 
 # ---------------------------------------------------------------------- terms

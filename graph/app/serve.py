@@ -4,7 +4,7 @@
   body; ``/query`` is an alias, Oxigraph's name) answer SELECT and ASK as
   ``application/sparql-results+json`` (``text/csv`` when the Accept header prefers it) and
   CONSTRUCT or DESCRIBE as Turtle (N-Triples when asked for).
-- Each query runs with a time limit in a worker process (:mod:`graph.timeout`); answers are cut
+- Each query runs with a time limit in a worker process (:mod:`graph.store.timeout`); answers are cut
   at ``max_rows`` rows, and a cut answer carries the header ``Yalu-Truncated: <max_rows>``.
 - ``POST /update`` (``application/sparql-update`` body or form ``update=``) is refused with 403
   unless updates were allowed.
@@ -33,13 +33,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-import click
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from graph.sparql import query_form
-from graph.store import QueryError, QueryResult, StoreError
-from graph.timeout import query_with_timeout
+from graph.store import QueryError, QueryResult, StoreError, query_form, query_with_timeout
 
 RESULTS_JSON = "application/sparql-results+json"
 CSV = "text/csv"
@@ -116,8 +113,8 @@ def make_server(store: Any, *, host: str = "127.0.0.1", port: int = 7878, timeou
 
 def _chart(store: Any) -> bytes:
     try:
-        from graph.network import to_networkx
-        from graph.render import render_html
+        from graph.views.network import to_networkx
+        from graph.views.render import render_html
     except ImportError:  # the renderer is optional for serving
         return _FALLBACK_PAGE.encode("utf-8")
     return render_html(to_networkx(store), title="Yalu").encode("utf-8")
@@ -303,42 +300,3 @@ def _results(result: QueryResult, form: str, *, csv: bool) -> bytes:
     out.vars = [Variable(c) for c in result.columns]
     out.bindings = [{Variable(c): v for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
     return out.serialize(format="csv" if csv else "json")
-
-
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one).")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Seconds a query may run.")
-@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(1), help="Rows an answer may hold.")
-@click.option("--allow-updates", is_flag=True, help="Accept SPARQL updates at POST /update.")
-@click.option("--public", is_flag=True, help="Allow a host other machines can reach (there is no authentication).")
-@click.option("--html", type=click.Path(exists=True, dir_okay=False), help="Page to serve at / (default: the store's chart).")
-@click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, timeout: float, max_rows: int, allow_updates: bool,
-                  public: bool, html: str | None) -> None:
-    """Serve the store as a SPARQL 1.1 endpoint at /sparql, and its chart at /."""
-    from graph.cli import Failure, _store  # here, not at import: graph.cli registers this command
-
-    location = str(ctx.obj["store"])
-    if location.startswith(("http://", "https://")):
-        raise Failure(f"{location} is already a SPARQL endpoint; serve a store directory")
-    store = _store(ctx, read_only=not allow_updates, need_documents=False)
-    if not is_loopback(host):
-        if not public:
-            raise Failure(f"--host {host} is reachable from other machines and the server has no authentication; "
-                          "add --public to serve it anyway")
-        click.echo(f"yalu: warning: serving {host} to the network without authentication", err=True)
-    try:
-        server = make_server(store, host=host, port=port, timeout=timeout, max_rows=max_rows,
-                             allow_updates=allow_updates, html=html, public=public,
-                             log=lambda line: click.echo(line, err=True))
-    except OSError as exc:
-        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    click.echo(f"yalu: serving {store.path} at {server.url}/sparql (chart at {server.url}/); Ctrl-C stops", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

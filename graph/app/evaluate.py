@@ -34,8 +34,6 @@ names by a normalised form (case, quotes, dashes, possessives and a leading "the
 """
 from __future__ import annotations
 
-import datetime
-import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -43,7 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import click
 import yaml
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import RDF, RDFS
@@ -591,75 +588,3 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"{key}: {value}")
     lines.append(f"overall F1 {result['overall_f1']}")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------- command
-
-
-@click.command("eval")
-@click.argument("gold_path", metavar="GOLD.yaml")
-@click.argument("docs", nargs=-1, metavar="[DOC]...")
-@click.option("--date", help="Publication date of the DOCs, ISO (default: the gold's document.date).")
-@click.option("--graph", "graph_file", metavar="FILE", help="Score this RDF file (ttl, nt, trig, nq, jsonld) instead.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--verbose", is_flag=True, help="List what was missed and what was wrong.")
-@click.pass_context
-def eval_command(ctx: click.Context, gold_path: str, docs: tuple[str, ...], date: str | None,
-                 graph_file: str | None, as_json: bool, verbose: bool) -> None:
-    """Score extraction against a gold annotation (the shared evaluation's figures).
-
-    With DOC files, they are ingested into a fresh in-memory store (dated by --date, else by
-    the gold's document.date) and that graph is scored; without, the store (--store) is.
-
-        yalu eval gold.yaml article.txt --verbose
-    """
-    from graph.cli import Failure, _store  # here, not at import: graph.cli registers this command
-
-    try:
-        gold = load_gold(gold_path)
-    except OSError as exc:
-        raise Failure(f"{gold_path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise Failure(str(exc)) from None
-    if graph_file and docs:
-        raise Failure("give DOC files or --graph FILE, not both")
-    if graph_file:
-        try:
-            graph: Graph = load_graph(graph_file)
-        except OSError as exc:
-            raise Failure(f"{graph_file}: cannot read: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise Failure(str(exc)) from None
-    elif docs:
-        graph = _ingest(docs, date or _gold_date(gold), model=ctx.obj["model"], fail=Failure)
-    else:
-        graph = _store(ctx, read_only=True).dataset()
-    result = score_graph(graph, gold, verbose=verbose)
-    click.echo(json.dumps(result, default=str) if as_json else format_report(result))
-
-
-def _gold_date(gold: dict[str, Any]) -> str | None:
-    value = (gold.get("document") or {}).get("date")
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()[:10]
-    return str(value) if value is not None else None
-
-
-def _ingest(docs: tuple[str, ...], date: str | None, *, model: str | None, fail: type[Exception]) -> Dataset:
-    from graph.corpus import ingest_paths
-    from graph.store import Store
-
-    if date:
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise fail(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
-    store = Store()
-    report = ingest_paths(store, docs, date=date, model=model)
-    for line in report.skipped:
-        click.echo(f"yalu: skipped {line}", err=True)
-    for line in report.failed:
-        click.echo(f"yalu: failed {line}", err=True)
-    if report.stored == 0:
-        raise fail("nothing was ingested from " + ", ".join(docs))
-    return store.dataset()

@@ -1,10 +1,10 @@
-"""Saved SPARQL queries: ``graph/queries/*.rq``, one query per file with a comment header.
+"""Saved SPARQL queries: ``graph/store/queries/*.rq``, one query per file with a comment header.
 
 The header gives ``# title:``, ``# description:`` and one ``# param: NAME  help`` line per
 parameter (``required`` in the help makes it required). ``# param: NAME:key  help`` declares a
 name looked up by ``yalu:nameKey``: its value is case-folded as the keys are
 (:func:`graph.build.name_key`). Values are written into the query as escaped RDF terms
-(:func:`graph.sparql.bind_values`), never pasted as text; an absent optional parameter stays an
+(:func:`graph.store.sparql.bind_values`), never pasted as text; an absent optional parameter stays an
 unbound variable.
 
     >>> q = load_saved("actor-timeline")

@@ -6,7 +6,7 @@ client yields them as they complete, so the caller writes them into the store in
 Oxigraph has a single writer. Dask is an optional extra: ``pip install 'yalu[dask]'``.
 
     >>> from graph.store import Store
-    >>> from graph.corpus import ingest_texts
+    >>> from graph.app.corpus import ingest_texts
     >>> store = Store()
     >>> report = ingest_texts(store, ["Xi Jinping met Kim Jong-un."], executor="dask", jobs=1)  # doctest: +SKIP
 """

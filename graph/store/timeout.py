@@ -24,7 +24,10 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from graph.store import QueryError, QueryResult, Store, StoreError, open_store
+from graph.store.base import QueryResult, StoreError
+from graph.store.embedded import Store
+from graph.store.factory import open_store
+from graph.store.sparql import QueryError
 
 
 def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions: dict[str, Any] | None = None,
@@ -32,7 +35,7 @@ def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions
     """Answer ``sparql`` like ``store.query``, or give up after ``timeout`` seconds.
 
     Args:
-        store: a :class:`graph.store.Store` or :class:`graph.remote.RemoteStore`.
+        store: a :class:`graph.store.Store` or :class:`graph.store.remote.RemoteStore`.
         sparql: a SELECT, ASK, CONSTRUCT or DESCRIBE query.
         timeout: seconds, counted from the call (opening the store included).
         substitutions: variable name -> value, as for ``Store.query``.
@@ -87,7 +90,7 @@ def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions
 def _context():
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["graph.timeout"])
+        ctx.set_forkserver_preload(["graph.store.timeout"])
         return ctx
     return mp.get_context("spawn")
 

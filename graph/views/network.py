@@ -7,7 +7,7 @@ Nodes carry ``label``, ``cls``, ``coarse``, ``country``, ``aliases``, ``facts`` 
 the smaller IRI to the larger.
 
     >>> from graph.store import Store
-    >>> from graph.corpus import ingest_texts
+    >>> from graph.app.corpus import ingest_texts
     >>> store = Store()
     >>> _ = ingest_texts(store, ["Xi Jinping met Kim Jong-un in Beijing in March 2018."])
     >>> g = to_networkx(store)
@@ -28,7 +28,7 @@ from graph.store import Store
 from ontology.actors import COARSE_CLASS
 from ontology.namespace import YALU
 
-NETWORK_QUERIES = Path(__file__).resolve().parent / "queries" / "network"
+NETWORK_QUERIES = Path(__file__).resolve().parent / "queries"
 SYMMETRIC = {"meets", "cooperatesWith", "interactsWith"}
 CENTRALITY_COLUMNS = ("node", "label", "class", "country", "degree", "betweenness")
 BROKER_COLUMNS = ("node", "label", "country", "brokerage")

@@ -10,7 +10,6 @@ was before the document being written.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import os
@@ -19,9 +18,8 @@ import struct
 import sys
 import tempfile
 import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph
@@ -29,55 +27,10 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
-from graph.sparql import QueryError, bind_values
+from graph.store.base import GRAPHS_OF_SOURCE, BaseStore, QueryResult, StoreError, drop_graph, ontology_digest
+from graph.store.sparql import QueryError, bind_values
 from ingest.records import Extraction
-from ontology import ONTOLOGY_TTL
 from ontology.namespace import ONTOLOGY_GRAPH, YALU
-
-DCTERMS = "http://purl.org/dc/terms/"
-# The graphs of earlier versions of a source. The source goes into the query as a constant, first:
-# Oxigraph plans before it sees substitutions, and with an unbound source it read every document.
-GRAPHS_OF_SOURCE = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?d <{DCTERMS}source> ?src ; a <{YALU.Document}> }} }}"
-EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}
-
-
-class StoreError(OSError):
-    """The store cannot be opened or written (locked, read-only, not a store)."""
-
-
-@dataclass
-class QueryResult:
-    """Rows of a SELECT (or the triples of a CONSTRUCT as subject/predicate/object rows)."""
-
-    columns: list[str]
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self.rows)
-
-    def records(self) -> list[dict[str, Any]]:
-        """Rows as dicts keyed by column."""
-        return [dict(zip(self.columns, row)) for row in self.rows]
-
-    def to_dataframe(self):  # pragma: no cover - needs pandas
-        """A pandas DataFrame of the rows (pandas must be installed)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.rows, columns=self.columns)
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-                       for row in self.rows[:500])
-        more = f"<p>{len(self.rows) - 500} more rows</p>" if len(self.rows) > 500 else ""
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
-
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMBER = {**{ox.NamedNode(_XSD + t): int for t in ("integer", "int", "long")},
@@ -115,11 +68,7 @@ def _rdflib(term: Any) -> Any:
     return RdfLiteral(str(term))  # an RDF-star triple term, shown as its N-Triples text
 
 
-def _ontology_digest() -> str:
-    return hashlib.sha256(ONTOLOGY_TTL.read_bytes()).hexdigest()[:16]
-
-
-class Store:
+class Store(BaseStore):
     """A Yalu store: Oxigraph on disk (``path``) or in memory (``path=None``)."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
@@ -154,7 +103,7 @@ class Store:
         self._write(self._store.update, sparql)
 
     def _ensure_ontology(self) -> None:
-        digest = _ontology_digest()
+        digest = ontology_digest()
         marker = ox.Literal(digest)
         if any(self._store.quads_for_pattern(None, ox.NamedNode(str(YALU.contentHash)), marker,
                                              ox.NamedNode(str(ONTOLOGY_GRAPH)))):
@@ -162,7 +111,7 @@ class Store:
         g = Graph()
         g += ontology_graph()
         g.add((URIRef(str(ONTOLOGY_GRAPH)), YALU.contentHash, RdfLiteral(digest)))
-        self._update(_drop(str(ONTOLOGY_GRAPH)) + _insert(g, str(ONTOLOGY_GRAPH)))
+        self._update(drop_graph(str(ONTOLOGY_GRAPH)) + _insert(g, str(ONTOLOGY_GRAPH)))
 
     def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
         """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
@@ -178,7 +127,7 @@ class Store:
         old = self._graphs_of_source(doc.source) if doc.source else []
         body = prepared or ntriples(extraction)
         if old:
-            self._update("".join(_drop(g) for g in old) + _insert(body, str(name)))
+            self._update("".join(drop_graph(g) for g in old) + _insert(body, str(name)))
             return "replaced"
         # one load is one transaction; Oxigraph parses N-Quads faster than an INSERT DATA. Lenient:
         # the text is graph.build's (IRIs percent-encoded, literals escaped), so validating it again
@@ -190,33 +139,7 @@ class Store:
         rows = self._store.query(bind_values(GRAPHS_OF_SOURCE, {"src": RdfLiteral(source)}))
         return [row["g"].value for row in rows]
 
-    def remove(self, ref: str) -> list[str]:
-        """Drop documents by content hash (or a unique prefix of it), source path/URL or title.
-
-        Returns the hashes removed; entities asserted by other documents stay.
-        """
-        found = [d for d in self.documents()
-                 if d["hash"].startswith(ref) or ref in {d["source"], d["title"]}]
-        if not found:
-            return []
-        self._update("".join(_drop(str(graph_iri(d["hash"]))) for d in found))
-        return [d["hash"] for d in found]
-
-    def clear(self) -> None:
-        """Remove every document (the ontology stays)."""
-        for d in self.documents():
-            self._update(_drop(str(graph_iri(d["hash"]))))
-
     # ------------------------------------------------------------------ reading
-    def documents(self) -> list[dict[str, Any]]:
-        """Stored documents: hash, title, author, date, source."""
-        q = f"""SELECT ?h ?title ?author ?date ?source WHERE {{ GRAPH ?g {{ ?d a <{YALU.Document}> ;
-            <{YALU.contentHash}> ?h .
-            OPTIONAL {{ ?d <{DCTERMS}title> ?title }} OPTIONAL {{ ?d <{DCTERMS}creator> ?author }}
-            OPTIONAL {{ ?d <{DCTERMS}date> ?date }} OPTIONAL {{ ?d <{DCTERMS}source> ?source }} }} }} ORDER BY ?h"""
-        res = self.query(q)
-        return [dict(zip(("hash", "title", "author", "date", "source"), row)) for row in res.rows]
-
     def query(self, sparql: str, *, substitutions: dict[str, Any] | None = None, terms: bool = False,
               limit: int | None = None) -> QueryResult:
         """Run SPARQL over the union of all graphs.
@@ -224,7 +147,7 @@ class Store:
         Args:
             sparql: a SELECT, ASK or CONSTRUCT/DESCRIBE query.
             substitutions: variable name -> value, written into the query as an escaped RDF term
-                (:func:`graph.sparql.bind_values`), never pasted as text.
+                (:func:`graph.store.sparql.bind_values`), never pasted as text.
             terms: give rdflib terms (URIRef, Literal, BNode) instead of plain Python values.
             limit: stop reading after this many rows.
 
@@ -296,49 +219,6 @@ class Store:
             ds.remove_graph(ds.graph(URIRef(str(ONTOLOGY_GRAPH))))
         return ds
 
-    def export(self, fmt: str, destination: str | Path | io.TextIOBase | None = None) -> str | None:
-        """Serialise the whole store, ontology axioms included.
-
-        ``ttl`` and ``nt`` merge the graphs; ``trig``, ``nq`` and ``jsonld`` keep one named
-        graph per document. Returns the text when no destination is given.
-
-        Raises:
-            ValueError: for an unknown format.
-        """
-        if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-        ds = self.dataset()
-        if fmt in {"ttl", "nt"}:
-            union = Graph()
-            union.bind("yalu", YALU)
-            for ctx in ds.graphs():
-                union += ctx
-            text = union.serialize(format=EXPORT_FORMATS[fmt])
-        else:
-            ds.bind("yalu", YALU)
-            text = ds.serialize(format=EXPORT_FORMATS[fmt])
-        if destination is None:
-            return text
-        if isinstance(destination, (str, Path)):
-            Path(destination).write_text(text, encoding="utf-8")
-        else:
-            destination.write(text)
-        return None
-
-    def stats(self) -> dict[str, Any]:
-        """Counts of documents, entities and events by class, and triples."""
-        ents = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-            GRAPH ?g {{ ?d <{YALU.mentions}> ?e }} ?e a ?c }} GROUP BY ?c ORDER BY DESC(?n)""")
-        events = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-            ?e a ?c ; <{YALU.modality}> ?m . }} GROUP BY ?c ORDER BY DESC(?n)""")
-        local = lambda iri: str(iri).rsplit("#", 1)[-1]  # noqa: E731
-        return {
-            "documents": len(self.documents()),
-            "entities": {local(c): n for c, n in ents.rows},
-            "events": {local(c): n for c, n in events.rows},
-            "triples": len(self),
-        }
-
     def flush(self) -> None:
         if not self.read_only and self.path is not None:
             self._store.flush()
@@ -381,19 +261,6 @@ RESYNC_UNION = ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH 
                 "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
 
-def _insert_named(g: Graph | str, graph_name: str) -> str:
-    """Write a named graph only (for servers that query the union of their graphs themselves)."""
-    body = g if isinstance(g, str) else g.serialize(format="nt")
-    return f"INSERT DATA {{ GRAPH <{graph_name}> {{\n{body}\n}} }}"
-
-
-def _drop(graph_name: str) -> str:
-    """Drop a named graph and whatever of the default (union) graph only it held."""
-    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_name}> {{ ?s ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph_name}>) }} }} ;\n"
-            f"DROP SILENT GRAPH <{graph_name}> ;\n")
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     return text.splitlines()[0]
@@ -406,34 +273,17 @@ def _first_line(exc: BaseException) -> str:
 _SNAPSHOT_TRIES = 10
 
 
-def open_store(location: str | Path | None, *, read_only: bool = False):
-    """The store at ``location``: a directory, ``None`` (in memory) or an http(s) SPARQL endpoint.
+def open_directory(path: str | Path, *, read_only: bool = False) -> Store:
+    """The store in directory ``path``, or a snapshot of it when another process is writing it.
 
     A read-only open of a directory that another process is writing (a running ``yalu ingest``
     or ``yalu serve --allow-updates``) reads a snapshot of the store as it was at this moment.
 
-    Args:
-        location: a store directory, ``None``, or ``http://host:port`` (Oxigraph server layout)
-            or a full ``.../query`` or ``.../sparql`` endpoint URL.
-        read_only: refuse writes (and allow opening beside a writer).
-
-    Returns:
-        A :class:`Store`, or a :class:`graph.remote.RemoteStore` for a URL.
-
     Raises:
         StoreError: the directory is not a store (read-only), is being written by another
             process (read-write), or cannot be opened.
-
-    >>> open_store(None).stats()["documents"]
-    0
     """
-    if isinstance(location, str) and location.startswith(("http://", "https://")):
-        from graph.remote import RemoteStore
-
-        return RemoteStore(location, read_only=read_only)
-    if location is None:
-        return Store(None)
-    path = Path(location)
+    path = Path(path)
     holder = writer_pid(path)
     if holder is None or holder == os.getpid():
         return Store(path, read_only=read_only)

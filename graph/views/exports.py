@@ -1,6 +1,6 @@
 """Network exports for other tools: GraphML (yEd, Cytoscape), GEXF (Gephi) and a CSV table of events.
 
-The graph formats come from :func:`graph.network.to_networkx`, flattened to the scalar
+The graph formats come from :func:`graph.views.network.to_networkx`, flattened to the scalar
 attributes those formats allow; the CSV has one row per event, from a saved SPARQL query.
 
     >>> from graph.store import Store
@@ -20,11 +20,11 @@ from typing import Any
 
 import networkx as nx
 
-from graph.network import to_networkx
 from graph.store import Store
+from graph.views.network import to_networkx
 
 NETWORK_FORMATS = ("graphml", "gexf", "csv")
-EVENTS_TABLE = Path(__file__).resolve().parent / "queries" / "network" / "events_table.rq"
+EVENTS_TABLE = Path(__file__).resolve().parent / "queries" / "events_table.rq"
 # Node and edge attributes kept as they are (scalars); lists and dicts are flattened below.
 _LIST_SEPARATOR = "; "
 

@@ -6,6 +6,7 @@ problems, e.g. ingestion where some inputs failed); never a traceback.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -15,12 +16,16 @@ from typing import Any
 
 import click
 
-from graph.corpus import ingest_paths
-from graph.queries import bind_params, list_saved, load_saved
-from graph.store import EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, open_store
+from rdflib import Dataset, Graph
+
+from graph.app.corpus import ingest_paths
+from graph.app.evaluate import format_report, load_gold, load_graph, score_graph
+from graph.app.serve import is_loopback, make_server
+from graph.store import (EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, bind_params, list_saved,
+                         load_saved, open_store, query_with_timeout)
 
 DEFAULT_STORE = "yalu-store"
-DEMO_DIR = Path(__file__).resolve().parent.parent / "ingest" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "ingest" / "demo"
 DEMO_QUERIES = ("meetings", "actor-events", "party-channels")
 
 
@@ -78,8 +83,6 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
     if scheduler and executor != "dask":
         raise Failure("--scheduler needs --executor dask")
     if date:
-        import datetime
-
         try:
             datetime.date.fromisoformat(date)
         except ValueError:
@@ -186,8 +189,6 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
     store = _store(ctx, read_only=True)
     try:
         if timeout:
-            from graph.timeout import query_with_timeout
-
             result = query_with_timeout(store, sparql, timeout=timeout, substitutions=substitutions)
         else:
             result = store.query(sparql, substitutions=substitutions)
@@ -212,8 +213,8 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
 @click.pass_context
 def render(ctx, output, query_text, ego, hops, since, until, with_events, title) -> None:
     """Write an interactive, offline HTML link chart of the store."""
-    from graph.network import to_networkx
-    from graph.render import render_html
+    from graph.views.network import to_networkx
+    from graph.views.render import render_html
 
     store = _store(ctx, read_only=True)
     try:
@@ -247,7 +248,7 @@ def export(ctx, fmt, output) -> None:
     if fmt in EXPORT_FORMATS:
         text = store.export(fmt)
     else:
-        from graph.exports import export_network
+        from graph.views.exports import export_network
 
         text = export_network(store, fmt)
     if output:
@@ -305,13 +306,105 @@ def demo(ctx, output) -> None:
         _print_result(store.query(q.text), "table")
 
 
-from graph.evaluate import eval_command  # noqa: E402 - defined beside score_graph; it uses Failure from here
+@cli.command("eval")
+@click.argument("gold_path", metavar="GOLD.yaml")
+@click.argument("docs", nargs=-1, metavar="[DOC]...")
+@click.option("--date", help="Publication date of the DOCs, ISO (default: the gold's document.date).")
+@click.option("--graph", "graph_file", metavar="FILE", help="Score this RDF file (ttl, nt, trig, nq, jsonld) instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--verbose", is_flag=True, help="List what was missed and what was wrong.")
+@click.pass_context
+def eval_command(ctx: click.Context, gold_path: str, docs: tuple[str, ...], date: str | None,
+                 graph_file: str | None, as_json: bool, verbose: bool) -> None:
+    """Score extraction against a gold annotation (the shared evaluation's figures).
 
-cli.add_command(eval_command)
+    With DOC files, they are ingested into a fresh in-memory store (dated by --date, else by
+    the gold's document.date) and that graph is scored; without, the store (--store) is.
 
-from graph.serve import serve_command  # noqa: E402 - it uses Failure and _store from here
+        yalu eval gold.yaml article.txt --verbose
+    """
+    try:
+        gold = load_gold(gold_path)
+    except OSError as exc:
+        raise Failure(f"{gold_path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    if graph_file and docs:
+        raise Failure("give DOC files or --graph FILE, not both")
+    if graph_file:
+        try:
+            graph: Graph = load_graph(graph_file)
+        except OSError as exc:
+            raise Failure(f"{graph_file}: cannot read: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise Failure(str(exc)) from None
+    elif docs:
+        graph = _ingest(docs, date or _gold_date(gold), model=ctx.obj["model"])
+    else:
+        graph = _store(ctx, read_only=True).dataset()
+    result = score_graph(graph, gold, verbose=verbose)
+    click.echo(json.dumps(result, default=str) if as_json else format_report(result))
 
-cli.add_command(serve_command)
+
+def _gold_date(gold: dict[str, Any]) -> str | None:
+    value = (gold.get("document") or {}).get("date")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()[:10]
+    return str(value) if value is not None else None
+
+
+def _ingest(docs: tuple[str, ...], date: str | None, *, model: str | None) -> Dataset:
+    if date:
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    store = Store()
+    report = ingest_paths(store, docs, date=date, model=model)
+    for line in report.skipped:
+        click.echo(f"yalu: skipped {line}", err=True)
+    for line in report.failed:
+        click.echo(f"yalu: failed {line}", err=True)
+    if report.stored == 0:
+        raise Failure("nothing was ingested from " + ", ".join(docs))
+    return store.dataset()
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds a query may run.")
+@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(1), help="Rows an answer may hold.")
+@click.option("--allow-updates", is_flag=True, help="Accept SPARQL updates at POST /update.")
+@click.option("--public", is_flag=True, help="Allow a host other machines can reach (there is no authentication).")
+@click.option("--html", type=click.Path(exists=True, dir_okay=False), help="Page to serve at / (default: the store's chart).")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, timeout: float, max_rows: int, allow_updates: bool,
+                  public: bool, html: str | None) -> None:
+    """Serve the store as a SPARQL 1.1 endpoint at /sparql, and its chart at /."""
+    location = str(ctx.obj["store"])
+    if location.startswith(("http://", "https://")):
+        raise Failure(f"{location} is already a SPARQL endpoint; serve a store directory")
+    store = _store(ctx, read_only=not allow_updates, need_documents=False)
+    if not is_loopback(host):
+        if not public:
+            raise Failure(f"--host {host} is reachable from other machines and the server has no authentication; "
+                          "add --public to serve it anyway")
+        click.echo(f"yalu: warning: serving {host} to the network without authentication", err=True)
+    try:
+        server = make_server(store, host=host, port=port, timeout=timeout, max_rows=max_rows,
+                             allow_updates=allow_updates, html=html, public=public,
+                             log=lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    click.echo(f"yalu: serving {store.path} at {server.url}/sparql (chart at {server.url}/); Ctrl-C stops", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:
