@@ -127,12 +127,6 @@ class EntityResolver:
         self.honorifics = set(self.rules["honorifics"])
         self.motion_verbs = set(self.rules["motion_verbs"])
         self.elliptic: dict[str, str] = self.rules["elliptic_names"]
-        self.dateline_pattern = re.compile(self.rules["dateline"])
-        self.places_by_name: dict[str, str] = {}  # "pyongyang" -> the city, whatever the case of the dateline
-        for actor in sorted(gazetteer.values(), key=lambda a: a.cls != "City"):
-            if COARSE_CLASS[actor.cls] == "Place":
-                for name in actor.names():
-                    self.places_by_name.setdefault(name.lower(), actor.id)
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -493,17 +487,19 @@ class EntityResolver:
 
         Records where the dateline ends in ``doc.user_data[DATELINE]``: its date is the report's.
         """
-        opening = doc[:_opening_end(doc)]
-        for match in self.dateline_pattern.finditer(doc.text, 0, opening.end_char):
-            key = self.places_by_name.get(match.group("place").lower())
-            place = doc.char_span(match.start("place"), match.end("place"), alignment_mode="expand")
-            end = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-            if key is None or place is None or end is None:
-                continue
-            doc.user_data[DATELINE] = {"place": key, "start": place.start, "end": end.end}
-            kept = [m for m in mentions if m.end <= place.start or m.start >= place.end]
-            return kept + [_Mention(place.start, place.end, key, self.gaz[key].cls, "dateline")]
-        return mentions
+        match = find_dateline(doc.text, doc[:_opening_end(doc)].end_char)
+        if match is None:
+            return mentions
+        key = _places_by_name().get(match.group("place").lower())
+        place = doc.char_span(match.start("place"), match.end("place"), alignment_mode="expand")
+        end = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if place is None or end is None:
+            return mentions
+        doc.user_data[DATELINE] = {"place": key, "start": place.start, "end": end.end}
+        if key is None:
+            return mentions
+        kept = [m for m in mentions if m.end <= place.start or m.start >= place.end]
+        return kept + [_Mention(place.start, place.end, key, self.gaz[key].cls, "dateline")]
 
     def _metonymy(self, doc: Doc, mentions: list[_Mention]) -> None:
         """A capital stands for its state unless the text uses it as a place."""
@@ -586,6 +582,35 @@ def _title_words() -> frozenset[str]:
     return frozenset(load_rules("titles.yaml")["words"])
 
 
+@lru_cache(maxsize=1)
+def _places_by_name() -> dict[str, str]:
+    """Lower-cased names of the gazetteer's places ("pyongyang" -> the city), cities first."""
+    out: dict[str, str] = {}
+    for actor in sorted(load_gazetteer().values(), key=lambda a: a.cls != "City"):
+        if COARSE_CLASS[actor.cls] == "Place":
+            for name in actor.names():
+                out.setdefault(name.lower(), actor.id)
+    return out
+
+
+def find_dateline(text: str, end: int) -> re.Match | None:
+    """The first news dateline in ``text[:end]`` ("BEIJING, Nov. 3 (Xinhua) --"), if any.
+
+    A capitalised word and a dash alone ("Kim Jong Un - a leader") count only when the word is a
+    known place or written in capitals.
+
+    >>> find_dateline("Title\n\nSEOUL, May 2 (Yonhap) -- North Korea fired", 60).group("place")
+    'SEOUL'
+    >>> find_dateline("Kim Jong Un - a leader", 30) is None
+    True
+    """
+    for match in re.finditer(load_rules()["dateline"], text[:end]):
+        place = match.group("place")
+        if match.group("date") or match.group("agency") or place.isupper() or place.lower() in _places_by_name():
+            return match
+    return None
+
+
 @Language.component("yalu_lines")
 def mark_line_starts(doc: Doc) -> Doc:
     """A line break ends a sentence: titles, bylines and datelines are not run into the text.
@@ -599,7 +624,15 @@ def mark_line_starts(doc: Doc) -> Doc:
                 nxt.is_sent_start = True
             elif token.i + 2 < len(doc):
                 doc[token.i + 2].is_sent_start = True
+    dateline = find_dateline(doc.text, min(len(doc.text), DATELINE_CHARS))
+    if dateline is not None:  # the parser reads the report after its dateline as a sentence of its own
+        after = doc.char_span(dateline.end(), dateline.end() + 1, alignment_mode="expand")
+        if after is not None and after.start < len(doc):
+            doc[after.start].is_sent_start = True
     return doc
+
+
+DATELINE_CHARS = 2000  # a dateline opens the report, within its first lines
 
 
 @Language.factory("yalu_entities", default_config={})

@@ -168,6 +168,7 @@ class EventFinder:
         self.speaker_nouns = set(r["speaker_nouns"])
         self.receiving = set(r["receiving_verbs"])
         self.occurrence_verbs = set(r["occurrence_verbs"])
+        self.question_openers = set(r["question_openers"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -189,7 +190,7 @@ class EventFinder:
         for match_id, start, end in self.matcher(doc):
             row = self.rows[doc.vocab.strings[match_id]]
             head = _head(row, start, end)
-            if head in self.span_at:
+            if head in self.span_at and not self._named_event(doc[head]):
                 continue  # "Six-Party Talks", "National People's Congress" are names, not events
             found[head].append((row, start, end))
         # a verb that fails its own conditions ("led to speculation") is no trigger, and owns no date;
@@ -356,6 +357,11 @@ class EventFinder:
             return node.head, True
         return noun, False
 
+    def _named_event(self, noun: Token) -> bool:
+        """A name that is an event a support verb reports ("signed the Treaty of Friendship", "the Armistice
+        Agreement was signed")."""
+        return noun.dep_ in {"dobj", "nsubjpass"} and noun.head.lemma_ in self.support and noun.head.pos_ == "VERB"
+
     def _restates(self, noun: Token) -> bool:
         """An event noun after "of" that names the same kind of event as the noun it modifies."""
         outer = noun.head.head
@@ -458,7 +464,7 @@ class EventFinder:
                     roles["participants"] += actors
             elif child.dep_ == "dative":
                 roles["targets"] += self._resolve(child)
-            elif child.dep_ == "advmod" and child.lower_ == "here" and self.dateline:
+            elif child.dep_ == "advmod" and child.lower_ == "here" and self.dateline and self.dateline["place"]:
                 place.append(self.dateline["place"])  # "met here Thursday": where the dispatch was filed
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
@@ -673,6 +679,8 @@ class EventFinder:
             found = self._own_cues(node)
             if found:
                 return found
+        if not presupposed and self._polar_question(self.sentences.of(tok.i)):
+            return "speculative"  # "Did Song Tao meet Kim?": asked, not told
         node = anchor
         for _ in range(6):
             if node.dep_ in {"nsubj", "nsubjpass", "csubj"} and node.i not in {tok.i, anchor.i}:
@@ -719,11 +727,19 @@ class EventFinder:
             node = nxt[0]
         return False
 
+    def _polar_question(self, sent: Span) -> bool:
+        """A yes/no question ("Q: Has the PLA moved troops ...?"): it opens with an auxiliary, ends with "?"."""
+        words = [t for t in sent if not t.is_punct and not t.is_space and t.text not in {"Q", "Question"}]
+        return bool(words) and sent.text.rstrip().endswith("?") and words[0].lower_ in self.question_openers
+
     def _own_cues(self, node: Token) -> str | None:
         for c in node.children:
             word = c.lower_
             if c.dep_ == "neg" or (c.dep_ == "det" and word == "no") or (c.dep_ == "amod" and word == "little"):
                 return "negated"
+            if c.dep_ in {"nsubj", "nsubjpass"} and (word in {"nobody", "none", "nothing"} or any(
+                    g.dep_ == "det" and g.lower_ in {"no", "neither"} for g in c.children)):
+                return "negated"  # "No senior leader met him"
             if c.dep_ in {"aux", "amod", "advmod", "mark", "acomp"}:
                 if c.tag_ == "MD" and word in {"will", "shall", "'ll"}:
                     return "planned"
