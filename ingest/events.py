@@ -169,6 +169,7 @@ class EventFinder:
         self.receiving = set(r["receiving_verbs"])
         self.occurrence_verbs = set(r["occurrence_verbs"])
         self.question_openers = set(r["question_openers"])
+        self.reaction_classes = set(r["reaction_classes"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -210,8 +211,25 @@ class EventFinder:
             if event is not None:
                 event["sentence_index"] = self.sentences.index(head)
                 events.append(event)
+        self._reaction_targets(doc, events)
         doc.user_data[EVENTS] = events
         return doc
+
+    def _reaction_targets(self, doc: Doc, events: list[dict]) -> None:
+        """"condemned the launch by the DPRK", "sanctions over its nuclear test": whoever acted in the event
+        reacted to is the target of the reaction."""
+        by_head = {e["head"]: e for e in events}
+        for event in events:
+            if event["cls"] not in self.reaction_classes or event["targets"]:
+                continue
+            for child in doc[event["head"]].children:
+                objects = [child] if child.dep_ == "dobj" else [
+                    g for g in child.children if g.dep_ == "pobj"] if child.dep_ == "prep" and child.lower_ in {
+                    "over", "for", "against", "on", "after"} else []
+                for obj in objects:
+                    reacted = by_head.get(obj.i)
+                    if reacted is not None and reacted is not event:
+                        event["targets"] = _unique(k for k in reacted["agents"] if k not in event["agents"])
 
     # ------------------------------------------------------------------ one trigger
     def _event(self, doc: Doc, row: dict, tok: Token, span: Span, triggers: set[int]) -> dict | None:
@@ -230,6 +248,9 @@ class EventFinder:
             elif received:  # "received a message from Xi on Monday": the receiving dates it
                 anchor = tok.head
             dates = self._dates(doc, anchor, tok, triggers)
+            if not dates and anchor.i == tok.i and tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.pos_ == "VERB" \
+                    and tok.head.i not in triggers:
+                dates = self._dates(doc, tok.head, tok, triggers)  # "China's imports fell 20 percent in April"
             specific, anaphoric = self._specificity(tok, supported or bool(dates) or participle is not None)
             self._noun_roles(tok, cls, roles, place)
             if supported:
@@ -293,7 +314,8 @@ class EventFinder:
             preps = [p for p in tok.children if p.dep_ == "prep" and p.lower_ == "for"]
             for o in objs:
                 preps += [p for p in o.children if p.dep_ == "prep" and p.lower_ == "for"]
-            return any(self._resolve(o) for o in objs) or any(self._prep_objects(p) for p in preps)
+            return any(self._resolve(o) for o in objs) or any(self._prep_objects(p) for p in preps) \
+                or bool(self._honoured(tok))
         if needs in self.needed_words:  # "test-fired two missiles", "froze the assets of", "sent troops"
             return any(self._has_word(o, self.needed_words[needs]) for o in _objects(tok))
         if needs == "with":  # "talked with Kim", "spoke by phone with Xi"
@@ -378,11 +400,14 @@ class EventFinder:
     def _setting_roles(self, noun: Token, cls: str, roles: dict) -> None:
         """"At a briefing on Monday, the spokesman said ...": who acts in the clause the event frames."""
         prep = noun.head
-        if noun.dep_ != "pobj" or prep.lower_ not in {"in", "at", "during"} or prep.head.pos_ not in {"VERB", "AUX"}:
+        if noun.dep_ != "pobj" or prep.lower_ not in {"in", "at", "during", "as"} or prep.head.pos_ not in {"VERB", "AUX"}:
             return
-        for subject in prep.head.children:
-            if subject.dep_ == "nsubj":
-                roles["agents" if cls in {"Statement", "Criticism"} else "participants"] += self._resolve(subject)
+        acts = prep.lower_ == "as" or cls in {"Statement", "Criticism"}  # "sent rice as flood relief": the sender gives it
+        for child in prep.head.children:
+            if child.dep_ == "nsubj":
+                roles["agents" if acts else "participants"] += self._resolve(child)
+            elif child.dep_ == "prep" and child.lower_ == "to" and prep.lower_ == "as":
+                roles["targets"] += [k for k in self._prep_objects(child) if not self._is_city(k)]
 
     def _specificity(self, noun: Token, anchored: bool) -> tuple[bool, bool]:
         """(specific, anaphoric): a dated, owned or supported event noun is one event; "the talks" refers back."""
@@ -452,6 +477,7 @@ class EventFinder:
                 for p in child.children:
                     if p.dep_ == "prep" and p.lower_ == "for":
                         roles["participants"] += self._prep_objects(p)
+                roles["participants"] += self._honoured(verb)
             if child.dep_ == "dobj" and obj_role != "none":
                 actors = self._resolve(child)
                 if obj_role == "place":
@@ -468,6 +494,16 @@ class EventFinder:
                 place.append(self.dateline["place"])  # "met here Thursday": where the dispatch was filed
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
+
+    def _honoured(self, verb: Token) -> list[str]:
+        """Who "a banquet in honour of Kim" honours, wherever the parse hangs the phrase."""
+        out: list[str] = []
+        for t in verb.subtree:
+            if t.lower_ in {"honour", "honor"} and t.head.lower_ == "in":
+                for p in t.children:
+                    if p.dep_ == "prep" and p.lower_ == "of":
+                        out += self._prep_objects(p)
+        return out
 
     def _stray_subject(self, verb: Token) -> list[Token]:
         """A name the parser hung elsewhere ("On 17 November Song Tao, head of ..., arrived"): the first
@@ -555,6 +591,8 @@ class EventFinder:
                 if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < tok.i:
                     for t in c.subtree:
                         out += self._entity_or_demonym(t)
+                elif c.dep_ == "prep" and c.lower_ in {"for", "of", "from"}:
+                    out += self._prep_objects(c)  # "a spokesman for the Foreign Ministry"
         elif tok.pos_ == "NOUN":
             for c in tok.children:
                 if c.dep_ == "acl":  # "a train carrying Kim"
