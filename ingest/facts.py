@@ -182,6 +182,7 @@ class FactFinder:
             i += 1
         j = i
         title_end = None
+        after_org = None
         out: list[tuple] = []
         while j < sent_end:
             tok = doc[j]
@@ -199,6 +200,7 @@ class FactFinder:
                 if org is not None and _coarse(org) in {"Organization", "State"}:
                     title_end = title_end or j
                     out.append(self._affiliation(span, org))
+                    after_org = org.end
                     break
             if j in self.by_start and _coarse(self.by_start[j]) in {"Person", "Organization"}:
                 break
@@ -217,10 +219,29 @@ class FactFinder:
             return out
         title = doc[phrase[0].i:phrase[-1].i + 1].text
         out.append((span.id_, "title", title, True, span.start, end))
+        if after_org is not None or (j < sent_end and doc[j].text == ","):
+            out += self._next_title(doc, span, after_org or j, sent_end)
         states = [sid for k, sid in self.demonym_end.items()  # the demonym must qualify the title itself
                   if phrase[0].i < k <= phrase[-1].i and doc[k].lower_ in self.words]
         if len(states) == 1 and _coarse(span) == "Person":  # "Thae Yong-ho, a former North Korean diplomat"
             out.append((span.id_, "country", states[0], False, span.start, end))
+        return out
+
+    def _next_title(self, doc: Doc, span: Span, k: int, sent_end: int) -> list[tuple]:
+        """Stacked titles: "general secretary of the C.C., the Communist Party of China and president of
+        the PRC" gives the person each title and each body (an appositive body is one more affiliation)."""
+        out: list[tuple] = []
+        while k < sent_end and doc[k].text == ",":
+            k += 1
+            if k < sent_end and doc[k].lower_ == "the":
+                k += 1
+            body = self.by_start.get(k)
+            if body is not None and _coarse(body) == "Organization":
+                out.append(self._affiliation(span, body))
+                k = body.end
+        if k < sent_end and doc[k].lower_ == "and" and k + 1 < sent_end and (
+                doc[k + 1].lower_ in self.words or doc[k + 1].lower_ in {"a", "an", "the"}):
+            out += self._apposition(doc, span, k + 1)
         return out
 
     # ------------------------------------------------------------------ organisations and places
