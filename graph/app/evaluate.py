@@ -342,7 +342,8 @@ def _figures(correct: int, predicted: int, found: int, gold: int) -> dict[str, A
     p = round(correct / predicted, 3) if predicted else 0.0
     r = round(found / gold, 3) if gold else 0.0
     f1 = round(2 * p * r / (p + r), 3) if p + r else 0.0
-    return {"precision": p, "recall": r, "f1": f1, "tp": found, "predicted": predicted, "gold": gold}
+    return {"precision": p, "recall": r, "f1": f1, "tp": found, "correct": correct, "predicted": predicted,
+            "gold": gold}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -382,7 +383,7 @@ def score_graph(graph: Graph, gold: dict[str, Any], *, verbose: bool = False) ->
 
     >>> from rdflib import Graph
     >>> score_graph(Graph(), {"entities": [{"id": "xi", "type": "Person", "names": ["Xi"]}]})["entities"]
-    {'precision': 0.0, 'recall': 0.0, 'f1': 0.0, 'tp': 0, 'predicted': 0, 'gold': 1}
+    {'precision': 0.0, 'recall': 0.0, 'f1': 0.0, 'tp': 0, 'correct': 0, 'predicted': 0, 'gold': 1}
     """
     check_gold(gold, source="gold")
     g = _union(graph)
@@ -393,7 +394,7 @@ def score_graph(graph: Graph, gold: dict[str, Any], *, verbose: bool = False) ->
     predicted_facts, hits = _predicted_facts(g, ref, ents.to_gold)
     facts = _figures(sum(right for _, right in predicted_facts), len(predicted_facts), len(hits), len(ref.facts))
     events = _read_events(g, nodes, ents.to_gold)
-    asserted = [e for e in events if e.happened]
+    asserted = sorted((e for e in events if e.happened), key=lambda e: str(e.iri))  # as the shared scorer reads them
     matched = _match_events(ref, asserted)
     violations = _violations(ref, asserted)
 
@@ -538,24 +539,42 @@ class _EventMatch:
 
 
 def _match_events(ref: _Gold, asserted: list[_Event]) -> _EventMatch:
-    """Match required then optional gold events, in gold order, each to one free asserted event."""
-    match = _EventMatch()
-    for required, gold_event in [(True, e) for e in ref.events] + [(False, e) for e in ref.optional_events]:
-        free = [i for i, e in enumerate(asserted) if i not in match.used and _fits(gold_event, e)]
-        if not free:
-            if required:
-                match.outcomes.append(("missed", gold_event["id"]))
+    """A maximum one-to-one matching of gold events to asserted events (augmenting paths).
+
+    Required gold events are placed first, so an optional one never takes a prediction a required one
+    needs; each gold event tries the predictions that state a date, then a place, first.
+    """
+    golds = [(True, e) for e in ref.events] + [(False, e) for e in ref.optional_events]
+    candidates = [sorted((i for i, e in enumerate(asserted) if _fits(gold_event, e)),
+                         key=lambda i: (asserted[i].date is None, asserted[i].place is None, i))
+                  for _, gold_event in golds]
+    owner: dict[int, int] = {}  # asserted index -> gold index
+
+    def augment(g: int, seen: set[int]) -> bool:
+        for i in candidates[g]:
+            if i not in seen:
+                seen.add(i)
+                if i not in owner or augment(owner[i], seen):
+                    owner[i] = g
+                    return True
+        return False
+
+    for g in range(len(golds)):
+        augment(g, set())
+    by_gold = {g: i for i, g in owner.items()}
+    match = _EventMatch(used=set(owner))
+    for g, (required, gold_event) in enumerate(golds):
+        if not required:
             continue
-        # Prefer the prediction that states a date, then a place (the first such in graph order).
-        best = max(free, key=lambda i: (asserted[i].date is not None, asserted[i].place is not None))
-        match.used.add(best)
-        if required:
-            event = asserted[best]
-            match.found += 1
-            match.dates_right += gold_event.get("date") is None or bool(
-                event.date and _dates_agree(gold_event["date"], event.date))
-            match.places_right += gold_event.get("place") is None or event.place in _as_list(gold_event["place"])
-            match.outcomes.append(("found", gold_event["id"]))
+        if g not in by_gold:
+            match.outcomes.append(("missed", gold_event["id"]))
+            continue
+        event = asserted[by_gold[g]]
+        match.found += 1
+        match.dates_right += gold_event.get("date") is None or bool(
+            event.date and _dates_agree(gold_event["date"], event.date))
+        match.places_right += gold_event.get("place") is None or event.place in _as_list(gold_event["place"])
+        match.outcomes.append(("found", gold_event["id"]))
     return match
 
 
