@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from ingest.dates import DateValue, find_dates, parse_date, shift_date
-from ingest.entities import DATELINE, DEMONYMS, ENTITIES, Sentences, load_rules
+from ingest.entities import DATELINE, DEMONYMS, ENTITIES, INFO, Sentences, load_rules
 from ingest.records import Document, Event, Fact, Mention
 from ontology.actors import COARSE_CLASS
 
@@ -170,6 +170,7 @@ class EventFinder:
         self.occurrence_verbs = set(r["occurrence_verbs"])
         self.question_openers = set(r["question_openers"])
         self.reaction_classes = set(r["reaction_classes"])
+        self.attending = set(r["attending_verbs"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -177,6 +178,7 @@ class EventFinder:
         entities = list(doc.spans[ENTITIES])  # a span group makes new Span objects on each pass
         self.span_at = {i: s for s in entities for i in range(s.start, s.end)}
         self.demonym_at = {i: s.id_ for s in doc.spans[DEMONYMS] for i in range(s.start, s.end)}
+        self.known = {k for k, v in doc.user_data.get(INFO, {}).items() if v.get("gazetteer")}
         self.persons = [s for s in entities if s.label_ == "Person"]
         self.person_starts = [s.start for s in self.persons]
         self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in entities}
@@ -191,7 +193,7 @@ class EventFinder:
         for match_id, start, end in self.matcher(doc):
             row = self.rows[doc.vocab.strings[match_id]]
             head = _head(row, start, end)
-            if head in self.span_at and not self._named_event(doc[head]):
+            if head in self.span_at and not self._named_event(doc[head], row["class"]):
                 continue  # "Six-Party Talks", "National People's Congress" are names, not events
             found[head].append((row, start, end))
         # a verb that fails its own conditions ("led to speculation") is no trigger, and owns no date;
@@ -223,7 +225,7 @@ class EventFinder:
             if event["cls"] not in self.reaction_classes or event["targets"]:
                 continue
             for child in doc[event["head"]].children:
-                objects = [child] if child.dep_ == "dobj" else [
+                objects = [child] if child.dep_ in {"dobj", "nsubjpass"} else [
                     g for g in child.children if g.dep_ == "pobj"] if child.dep_ == "prep" and child.lower_ in {
                     "over", "for", "against", "on", "after"} else []
                 for obj in objects:
@@ -256,9 +258,11 @@ class EventFinder:
             if supported:
                 self._verb_roles(anchor, cls, {"object": "none"}, roles, place, skip=tok)
             elif participle is not None:
-                for prep in participle.children:
-                    if prep.dep_ in {"prep", "agent"}:
-                        self._prep_role(prep, cls, roles, place, owner_is_noun=False)
+                for child in participle.children:
+                    if child.dep_ in {"prep", "agent"}:
+                        self._prep_role(child, cls, roles, place, owner_is_noun=False)
+                    elif child.dep_ == "nsubj" and child.lower_ not in {"which", "that"}:
+                        roles["agents"] += self._resolve(child)  # "the test the DPRK conducted"
             elif received:
                 for subject in tok.head.children:
                     if subject.dep_ == "nsubj":  # the addressee of a message, a partner in trade
@@ -379,21 +383,35 @@ class EventFinder:
             return node.head, True
         return noun, False
 
-    def _named_event(self, noun: Token) -> bool:
+    def _named_event(self, noun: Token, cls: str) -> bool:
         """A name that is an event a support verb reports ("signed the Treaty of Friendship", "the Armistice
-        Agreement was signed")."""
-        return noun.dep_ in {"dobj", "nsubjpass"} and noun.head.lemma_ in self.support and noun.head.pos_ == "VERB"
+        Agreement was signed"); a congress named as a setting or as what opened ("at the 18th National
+        Congress", "the Eighth Congress opened")."""
+        if noun.dep_ in {"dobj", "nsubjpass"} and noun.head.lemma_ in self.support and noun.head.pos_ == "VERB":
+            return True
+        if cls != "PartyCongress":
+            return False
+        return (noun.dep_ == "pobj" and noun.head.lower_ in {"at", "during", "to", "before"}) or (
+            noun.dep_ in {"nsubj", "nsubjpass"} and noun.head.lemma_ in self.occurrence_verbs)
 
     def _restates(self, noun: Token) -> bool:
-        """An event noun after "of" that names the same kind of event as the noun it modifies."""
+        """An event noun after "of" that names the same kind of event as the noun it modifies ("a message
+        of greeting"), or the medium of what a speaking verb says ("lashed out ... in a commentary")."""
         outer = noun.head.head
-        return noun.dep_ == "pobj" and noun.head.lower_ == "of" and outer.i != noun.i \
-            and self.head_class.get(outer.i) == self.head_class.get(noun.i)
+        if noun.dep_ != "pobj" or outer.i == noun.i or outer.i not in self.head_class:
+            return False
+        if noun.head.lower_ == "of":
+            return self.head_class[outer.i] == self.head_class.get(noun.i)
+        return noun.head.lower_ in {"in", "through", "via"} and self.head_class.get(noun.i) == "Statement" \
+            and self.head_class[outer.i] in {"Statement", "Criticism"} and outer.pos_ == "VERB"
 
     def _participle(self, noun: Token) -> Token | None:
-        """A past participle that tells of the event noun it modifies ("the treaty signed in 1961")."""
+        """A past participle or a relative clause that tells of the event noun it modifies ("the treaty
+        signed in 1961", "the nuclear test the DPRK conducted on Tuesday")."""
         for child in noun.children:
             if child.dep_ == "acl" and child.tag_ == "VBN":
+                return child
+            if child.dep_ == "relcl" and child.lemma_ in self.support:
                 return child
         return None
 
@@ -414,11 +432,13 @@ class EventFinder:
         dets = {c.lower_ for c in noun.children if c.dep_ in {"det", "amod"}}
         if dets & self.generic_det:
             return False, False
-        if anchored:
+        owned = any(c.dep_ == "poss" for c in noun.children)
+        # "talks with Xi", "sanctions against North Korea": who takes part is named
+        if anchored or any(p.dep_ == "prep" and p.lower_ in {"with", "between", "against", "on", "from"}
+                                    and self._prep_objects(p) for p in noun.children):
             return True, False
         if noun.tag_ in {"NNS", "NNPS"}:
-            return False, bool(dets & {"the", "these", "those"} or any(c.dep_ == "poss" for c in noun.children))
-        owned = any(c.dep_ == "poss" for c in noun.children)
+            return False, bool(dets & {"the", "these", "those"} or owned)
         ordinal = any(c.dep_ == "amod" and c.lower_ in {"first", "second", "third", "fourth", "fifth", "sixth",
                                                          "seventh", "latest", "recent"} for c in noun.children)
         if owned or ordinal:
@@ -463,7 +483,9 @@ class EventFinder:
         obj_role = row.get("object", "none")
         for s in subjects:
             actors = self._resolve(s)
-            if not passive:
+            if skip is not None and verb.lemma_ in self.attending:
+                roles["participants"] += actors  # "Kim watched the drill": there, not its agent
+            elif not passive:
                 roles["agents"] += actors
             elif obj_role == "target":
                 roles["targets"] += actors
@@ -484,8 +506,9 @@ class EventFinder:
                     (place if any(self._is_place(a) for a in actors) else roles["participants"]).extend(actors)
                 elif obj_role == "visitor":
                     roles["participants"] += actors
-                elif obj_role == "target":
-                    roles["targets"] += actors
+                elif obj_role == "target":  # "shelled Yeonpyeong Island": where it happened
+                    place.extend(a for a in actors if self._is_city(a))
+                    roles["targets"] += [a for a in actors if not self._is_city(a)]
                 else:
                     roles["participants"] += actors
             elif child.dep_ == "dative":
@@ -537,6 +560,8 @@ class EventFinder:
                 roles["targets"] += [a for a in actors if not self._is_city(a)]
         elif word in {"in", "at", "inside"}:
             place.extend(a for a in actors if self._is_place(a))
+        elif word in {"from", "to"} and cls == "Trade":
+            roles["participants"] += actors  # "imports from North Korea", "exports to the DPRK"
         elif word == "from" and cls in {"Statement", "Criticism", "Aid"}:
             roles["agents"] += actors  # "a message from Xi", "aid from China"
         elif word == "from" and cls in {"Defection", "MissileTest", "NuclearTest"}:
@@ -572,6 +597,8 @@ class EventFinder:
             return self._resolve(tok.head.head)  # "Park, who escaped North Korea": Park escaped
         if span is not None:
             out.append(span.id_)
+            if span.id_ not in self.known and span.start in self.demonym_at and span.label_ != "Person":
+                out.append(self.demonym_at[span.start])  # "the Chinese Art Troupe" acts for China
         elif tok.lower_ in self.person_pronouns:
             person = self._antecedent(tok)
             if person:
@@ -899,6 +926,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
             raw["narrative"] = timeline[-1][1]
         elif anchor is not None and raw["kind"] == "verb" and raw.get("present"):
             raw["narrative"] = parse_date("today", anchor=anchor)
+            raw["news"] = True
         else:
             raw["narrative"] = None
 
@@ -977,7 +1005,9 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
 
     out: list[Event] = []
     for n, ev in enumerate(merged):
-        date = ev["date"] or ev["narrative"]
+        # the text's own date, or the day of the report for what it tells as that day's news; the story's
+        # clock only groups mentions ("his visit to China" in a dispatch of April is not dated April)
+        date = ev["date"] or (ev["narrative"] if ev.get("news") else None)
         participants = [k for k in ev["participants"] if k not in ev["agents"]]
         mentions = tuple(
             Mention(document.id, m["sentence_index"], sentences[m["sentence_index"]], m["start"], m["end"],

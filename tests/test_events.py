@@ -112,10 +112,24 @@ def test_events_weekday_from_the_document_date(extract_text):
     assert one(r, "Visit").date == "2013-05-22"
 
 
-def test_events_narrative_time_fills_an_undated_event(extract_text):
+def test_events_an_undated_event_stays_undated(extract_text):
+    # the story's clock does not date what the text leaves undated: "soon" may be weeks later
     r = extract_text("North Korea conducted a nuclear test on 25 May 2009. "
-                     "A fresh set of sanctions was soon imposed on North Korea.")
-    assert one(r, "Sanction").date == "2009-05-25"
+                     "A fresh set of sanctions was soon imposed on North Korea.", date="2009-07-01")
+    assert one(r, "NuclearTest").date == "2009-05-25"
+    assert one(r, "Sanction").date is None
+
+
+def test_events_present_tense_news_takes_the_report_date(extract_text):
+    r = extract_text("China opposes the sanctions, the foreign ministry says.", date="2019-04-02")
+    assert one(r, "Statement").date == "2019-04-02"
+
+
+def test_events_mentions_of_one_event_join_by_the_story_clock(extract_text):
+    r = extract_text("Xi Jinping met Kim Jong-un in Beijing on 8 May 2018. "
+                     "At the meeting, Xi praised the North Korean leader.", date="2018-05-09")
+    meetings = [e for e in events(r) if e.cls == "Meeting"]
+    assert len(meetings) == 1 and meetings[0].date == "2018-05-08"
 
 
 def test_events_date_of_an_anchoring_clause_is_not_the_events(extract_text):
