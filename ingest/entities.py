@@ -39,6 +39,7 @@ ENTITIES = "yalu_entities"  # span group: one span per resolved mention, label =
 DEMONYMS = "yalu_demonyms"  # span group: "Chinese", "North Korean" ..., id = state key
 DATELINE = "yalu_dateline"  # doc.user_data: {"place": key, "start": token, "end": token} of a news dateline
 INFO = "yalu_entity_info"  # doc.user_data: key -> {"label", "cls", "gazetteer"}
+YEAR = "yalu_year"  # doc.user_data: the document's year, when its date is known (set by ingest.pipeline)
 POSSESSIVE = {"'s", "\u2019s", "'", "\u2019", "s"}
 
 
@@ -185,16 +186,20 @@ class EntityResolver:
 
     def _namesake(self, doc: Doc, start: int, keys: list[str]) -> str:
         """Of namesakes ("Ri Yong-ho" the general, "Ri Yong-ho" the minister), the one whose offices the
-        words before the name mention."""
+        words before the name mention; else the one in office in the document's year; else one with any
+        office, the most offices first. Never the first entry read: the id breaks a last tie."""
         if len(keys) == 1:
             return keys[0]
         context = {t.lower_ for t in doc[max(0, start - 6):start] if t.is_alpha and len(t) > 2}
+        year = doc.user_data.get(YEAR)
 
-        def overlap(key: str) -> int:
-            titles = " ".join(r.title.lower() for r in self.gaz[key].roles)
-            return sum(word in titles for word in context)
+        def rank(key: str) -> tuple[int, bool, int, str]:
+            roles = self.gaz[key].roles
+            titles = " ".join(r.title.lower() for r in roles)
+            in_office = year is not None and any(r.held_in(year) for r in roles)
+            return sum(word in titles for word in context), in_office, len(roles), key
 
-        return max(keys, key=overlap)
+        return max(keys, key=rank)
 
     def _name_candidates(self, doc: Doc) -> list[Span]:
         """NER's names, plus company names NER missed ("Liaoning Hongsheng Trading Co.")."""

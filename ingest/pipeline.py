@@ -25,7 +25,7 @@ import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
 from ingest.model import speed_up
-from ingest.entities import ENTITIES, INFO, Sentences, entity_key, load_rules
+from ingest.entities import ENTITIES, INFO, YEAR, Sentences, entity_key, load_rules
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
 from ingest.records import Document, Entity, Extraction, Fact, Mention
@@ -89,15 +89,24 @@ def keep_hyphenated_verbs(tokenizer: Tokenizer) -> None:
 
 def extract(document: Document, nlp: Language) -> Extraction:
     """Read one document into records."""
-    return to_records(nlp(document.text), document)
+    return to_records(nlp(_tokens(document, nlp)), document)
 
 
 def extract_many(documents: Iterable[Document], nlp: Language, *, n_process: int = 1,
                  batch_size: int = 16) -> Iterator[Extraction]:
     """Read documents in a stream; ``n_process`` > 1 uses spaCy multiprocessing."""
-    pairs = ((d.text, d) for d in documents)
+    pairs = ((_tokens(d, nlp), d) for d in documents)
     for doc, document in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
         yield to_records(doc, document)
+
+
+def _tokens(document: Document, nlp: Language) -> Doc:
+    """The document's tokens, carrying its year for the components that read it (namesakes)."""
+    doc = nlp.make_doc(document.text)
+    anchor = _anchor(document)
+    if anchor is not None:
+        doc.user_data[YEAR] = anchor.year
+    return doc
 
 
 def _anchor(document: Document) -> datetime.date | None:

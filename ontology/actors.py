@@ -77,6 +77,7 @@ class Actor:
     descriptors: tuple[str, ...] = ()
     roles: tuple[Role, ...] = field(default_factory=tuple)
     note: str | None = None
+    ambiguous: tuple[str, ...] = ()  # names this entry shares with another: resolved by title and date
 
     @property
     def coarse(self) -> str:
@@ -114,6 +115,7 @@ def _actor(raw: dict, source: Path) -> Actor:
             located_in=raw.get("located_in"), capital_of=raw.get("capital_of"),
             liaison_with=_tuple(raw.get("liaison_with")), demonyms=_tuple(raw.get("demonyms")),
             descriptors=_tuple(raw.get("descriptors")), roles=roles, note=raw.get("note"),
+            ambiguous=_tuple(raw.get("ambiguous")),
         )
     except (KeyError, TypeError) as exc:
         raise GazetteerError(f"{source.name}: entry {raw!r:.80} lacks or mistypes {exc}") from exc

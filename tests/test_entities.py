@@ -134,3 +134,63 @@ def test_entities_company_names_ner_misses(nlp):
 def test_entities_the_north_once_north_korea_is_named(nlp):
     assert keys_of(nlp, "North Korea tested a missile. Sanctions on the North followed.", "North") == {"north_korea"}
     assert keys_of(nlp, "Winter came to the North early.", "North") == set()
+
+
+# ---------------------------------------------------------------- namesakes resolved by title, then by date
+
+NAMESAKES = [  # three invented men called Ro Tal Gi, and one with another name
+    {"id": "ruritania", "label": "Ruritania", "class": "State"},
+    {"id": "ruritania_mfa", "label": "Ruritanian Foreign Ministry", "class": "GovernmentBody", "country": "ruritania"},
+    {"id": "ruritania_army", "label": "Ruritanian Army", "class": "MilitaryOrganization", "country": "ruritania"},
+    {"id": "ro_tal_gi_minister", "label": "Ro Tal Gi", "class": "Person", "ambiguous": ["Ro Tal Gi"],
+     "roles": [{"title": "Foreign Minister", "of": "ruritania_mfa", "relation": "leaderOf", "start": 2001, "end": 2005}]},
+    {"id": "ro_tal_gi_general", "label": "Ro Tal Gi", "class": "Person", "ambiguous": ["Ro Tal Gi"],
+     "roles": [{"title": "Chief of the General Staff", "of": "ruritania_army", "relation": "leaderOf", "start": 2010,
+                "end": 2014}]},
+    {"id": "ro_tal_gi_poet", "label": "Ro Tal Gi", "class": "Person", "ambiguous": ["Ro Tal Gi"]},
+]
+
+
+def namesake_resolver(nlp, tmp_path, order=1):
+    import yaml
+
+    from ingest.entities import EntityResolver
+    from ontology.actors import read_gazetteer
+
+    path = tmp_path / "namesakes.yaml"
+    path.write_text(yaml.safe_dump(NAMESAKES[::order]), encoding="utf-8")
+    return EntityResolver(nlp, read_gazetteer([path]))
+
+
+def resolve(nlp, resolver, text, year):
+    from ingest.entities import YEAR
+
+    doc = nlp.make_doc(text)
+    if year is not None:
+        doc.user_data[YEAR] = year
+    doc = resolver(nlp(doc))
+    return [s.id_ for s in doc.spans[ENTITIES] if s.text == "Ro Tal Gi"]
+
+
+@pytest.mark.parametrize("text, year, key", [
+    ("Ro Tal Gi arrived on Monday.", 2003, "ro_tal_gi_minister"),
+    ("Ro Tal Gi arrived on Monday.", 2012, "ro_tal_gi_general"),
+    ("The foreign minister Ro Tal Gi arrived on Monday.", 2012, "ro_tal_gi_minister"),  # the title beats the date
+    ("The army general Ro Tal Gi arrived on Monday.", 2003, "ro_tal_gi_general"),
+])
+def test_entities_namesake_by_title_then_year(nlp, tmp_path, text, year, key):
+    assert resolve(nlp, namesake_resolver(nlp, tmp_path), text, year) == [key]
+
+
+@pytest.mark.parametrize("year", [None, 1990])
+def test_entities_namesake_without_a_decisive_year_is_an_officeholder_not_the_first_entry(nlp, tmp_path, year):
+    # no title, no office held that year: one with an office wins, the same whatever order the file lists them
+    found = {resolve(nlp, namesake_resolver(nlp, tmp_path, order), "Ro Tal Gi arrived on Monday.", year)[0]
+             for order in (1, -1)}
+    assert len(found) == 1 and found != {"ro_tal_gi_poet"}
+
+
+def test_entities_document_date_reaches_the_namesake_choice(extract_text):
+    # the two real Ri Yong-ho: the diplomat was foreign minister in 2017, the general long purged
+    found = extract_text("Ri Yong Ho arrived in Beijing on Monday.", date="2017-07-01")
+    assert "ri_yong_ho_diplomat" in {e.key for e in found.entities}

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from ontology import GAZETTEER_DIR, ONTOLOGY_TTL, SHAPES_TTL
-from ontology.actors import COARSE_CLASS, RELATIONS, load_gazetteer
+from ontology.actors import COARSE_CLASS, RELATIONS, load_gazetteer, read_gazetteer
+from ontology.coverage import CoverageError, by_class, coverage, load_categories, report
 from ontology.namespace import YALU
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -276,3 +280,147 @@ def test_ontology_wheel_contains_data_files(tmp_path):
     ]
     assert sorted(set(expected) - names) == []
     assert any(n.startswith("yalu-") and n.endswith("entry_points.txt") for n in names)
+
+
+# ---------------------------------------------------------------- gazetteer schema, ambiguity and coverage
+
+QID = re.compile(r"^Q[1-9][0-9]*$")
+
+
+def shared_names(gaz: dict) -> dict[str, set[str]]:
+    """Each name (as the PhraseMatcher sees it, after ``Actor.names()``) that two or more entries carry."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for actor in gaz.values():
+        for name in actor.names():
+            owners[name].add(actor.id)
+    return {name: ids for name, ids in owners.items() if len(ids) > 1}
+
+
+def declared(actor) -> set[str]:
+    """The entry's ``ambiguous`` names with their curly-apostrophe forms, as ``names()`` spells them."""
+    return set(replace(actor, label=actor.ambiguous[0], aliases=actor.ambiguous[1:]).names()) \
+        if actor.ambiguous else set()
+
+
+def test_ontology_gazetteer_shared_names_are_declared_ambiguous_by_every_owner():
+    gaz = load_gazetteer()
+    undeclared = sorted((name, key) for name, ids in shared_names(gaz).items() for key in ids
+                        if name not in declared(gaz[key]))
+    assert undeclared == [], "add the name to `ambiguous` of every entry that carries it"
+
+
+def test_ontology_gazetteer_ambiguous_names_are_really_shared():
+    gaz = load_gazetteer()
+    shared = shared_names(gaz)
+    stale = sorted((a.id, name) for a in gaz.values() for name in a.ambiguous if a.id not in shared.get(name, ()))
+    assert stale == [], "an `ambiguous` name no other entry carries (or the entry itself lacks)"
+
+
+def test_ontology_gazetteer_ambiguous_field_is_read(tmp_path):
+    path = tmp_path / "twins.yaml"
+    path.write_text(yaml.safe_dump([
+        {"id": "ruritania", "label": "Ruritania", "class": "State"},
+        {"id": "ro_tal_gi_a", "label": "Ro Tal Gi", "class": "Person", "ambiguous": ["Ro Tal Gi"]},
+        {"id": "ro_tal_gi_b", "label": "Ro Tal Gi", "class": "Person", "ambiguous": "Ro Tal Gi"},
+    ]), encoding="utf-8")
+    gaz = read_gazetteer([path])
+    assert gaz["ro_tal_gi_a"].ambiguous == gaz["ro_tal_gi_b"].ambiguous == ("Ro Tal Gi",)
+    assert gaz["ruritania"].ambiguous == ()
+
+
+def raw_roles() -> list[tuple[str, dict]]:
+    return [(str(entry["id"]), role) for entry in gazetteer_entries() for role in entry.get("roles") or ()]
+
+
+def test_ontology_gazetteer_roles_have_title_body_relation_and_integer_years():
+    wrong = []
+    for key, role in raw_roles():
+        if not all(isinstance(role.get(k), str) and role[k].strip() for k in ("title", "of", "relation")):
+            wrong.append((key, role, "title, of and relation are required strings"))
+        years = [role.get(k) for k in ("start", "end") if role.get(k) is not None]
+        if any(type(y) is not int for y in years):
+            wrong.append((key, role, "years are integers"))
+        elif len(years) == 2 and years[0] > years[1]:
+            wrong.append((key, role, "start <= end"))
+        if role.get("end") is not None and role.get("start") is None:
+            wrong.append((key, role, "an end year needs a start year"))
+    assert wrong == []
+
+
+def test_ontology_gazetteer_role_bodies_exist_and_are_not_persons():
+    gaz = load_gazetteer()
+    wrong = [(a.id, r.of) for a in gaz.values() for r in a.roles if r.of not in gaz or gaz[r.of].cls == "Person"]
+    assert wrong == []
+
+
+def test_ontology_gazetteer_roles_belong_to_persons():
+    gaz = load_gazetteer()
+    assert [a.id for a in gaz.values() if a.roles and a.cls != "Person"] == []
+
+
+def test_ontology_gazetteer_wikidata_ids_are_well_formed_and_unique():
+    gaz = load_gazetteer()
+    qids = [a.wikidata for a in gaz.values() if a.wikidata is not None]
+    assert [q for q in qids if not isinstance(q, str) or not QID.match(q)] == []
+    assert sorted({q for q in qids if qids.count(q) > 1}) == []
+
+
+def test_ontology_gazetteer_persons_have_no_single_token_alias():
+    gaz = load_gazetteer()
+    # initials ("JFK") name one person; a surname alone ("Kim") tags every namesake, and the
+    # pipeline resolves short forms in context
+    single = [(a.id, n) for a in gaz.values() if a.cls == "Person" for n in a.aliases
+              if len(n.split()) < 2 and not n.isupper()]
+    assert single == []
+
+
+def test_ontology_coverage_categories_parse_and_name_known_bodies():
+    gaz = load_gazetteer()
+    categories = load_categories()
+    names = [c.name for c in categories]
+    assert len(names) == len(set(names)) > 40
+    unknown = []
+    for cat in categories:
+        refs = cat.spec if cat.selector == "ids" else cat.spec.get("of", ()) if cat.selector == "roles" else ()
+        refs = [refs] if isinstance(refs, str) else refs
+        unknown += [(cat.name, ref) for ref in refs if ref not in gaz]
+        if cat.selector == "entries":
+            unknown += [(cat.name, c) for c in ([cat.spec["class"]] if isinstance(cat.spec["class"], str)
+                                                else cat.spec["class"]) if c not in COARSE_CLASS]
+    assert unknown == []
+
+
+@pytest.mark.parametrize("category", load_categories(), ids=lambda c: c.name)
+def test_ontology_coverage_every_category_finds_entries(category):
+    gaz = load_gazetteer()
+    (row,) = coverage(gaz, [category])
+    assert row.members, f"no entry found: check the selector of {category.name!r}"
+    assert row.with_qid is not None and 0 <= row.with_qid <= 1
+    assert (row.dated is None) == (category.selector != "roles")
+
+
+def test_ontology_coverage_totals_count_every_entry():
+    gaz = load_gazetteer()
+    classes = by_class(gaz)
+    assert sum(classes.values()) == len(gazetteer_entries()) == len(gaz)
+    text = report(gaz, load_categories())
+    assert f"**{len(gazetteer_entries())}**" in text
+
+
+@pytest.mark.parametrize("bad", [
+    [{"category": "no selector"}],
+    [{"category": "two selectors", "ids": ["china"], "roles": {"of": "china"}}],
+    [{"ids": ["china"]}],
+])
+def test_ontology_coverage_rejects_malformed_categories(tmp_path, bad):
+    path = tmp_path / "coverage.yaml"
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(CoverageError, match="exactly one of"):
+        load_categories(path)
+
+
+def test_ontology_coverage_command_prints_the_table():
+    out = subprocess.run([sys.executable, "-m", "ontology.coverage"], cwd=ROOT, capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert "| PRC ambassadors to the DPRK |" in out.stdout
