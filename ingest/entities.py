@@ -148,6 +148,7 @@ class EntityResolver:
         mentions = self._acronyms(doc, mentions, info)
         mentions += self._short_forms(doc, mentions)
         mentions += self._elliptic_names(doc, mentions)
+        mentions = self._staff_bodies(doc, mentions)
         mentions += self._descriptor_mentions(doc, mentions)
         mentions += self._leader_descriptions(doc, mentions)
         self._metonymy(doc, mentions)
@@ -434,6 +435,27 @@ class EntityResolver:
             return actor.capital_of
         return None
 
+    def _staff_bodies(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"Foreign Ministry Spokesperson Hua Chunying": a generic body name in a title before a known
+        person is the body that person serves in."""
+        people = {m.start: m for m in mentions if m.key in self.gaz and m.cls == "Person"}
+        if not people:
+            return mentions
+        for match_id, start, end in self.descriptors(doc):
+            j = end
+            while j < len(doc) and j not in people and doc[j].lower_ in _title_words():
+                j += 1
+            person = people.get(j)
+            if person is None or j == end:
+                continue
+            owners = self.descriptor_owners[doc.vocab.strings[match_id]]
+            body = next((r.of for r in self.gaz[person.key].roles if r.of in owners), None)
+            if body is None:
+                continue
+            mentions = [m for m in mentions if m.end <= start or m.start >= end]
+            mentions.append(_Mention(start, end, body, self.gaz[body].cls, "descriptor"))
+        return mentions
+
     def _descriptor_mentions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
         """Generic names of bodies ("foreign ministry") resolve through their state."""
         taken = _covered(mentions)
@@ -527,6 +549,8 @@ class EntityResolver:
 
         if head.dep_ == "pobj" and head.head.lower_ in self.locative:
             return True
+        if prev is not None and prev.lower_ == "of" and m.start > 1 and doc[m.start - 2].lower_ in self.place_nouns:
+            return True  # "the DPRK's capital of Pyongyang"
         if head.dep_ == "dobj" and head.head.lemma_ in self.motion_verbs:  # "visited Beijing"
             return True
         after = m.end

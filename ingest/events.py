@@ -434,7 +434,7 @@ class EventFinder:
             return False, False
         owned = any(c.dep_ == "poss" for c in noun.children)
         # "talks with Xi", "sanctions against North Korea": who takes part is named
-        if anchored or any(p.dep_ == "prep" and p.lower_ in {"with", "between", "against", "on", "from"}
+        if anchored or any(p.dep_ == "prep" and p.lower_ in {"with", "between", "against", "on", "from", "of"}
                                     and self._prep_objects(p) for p in noun.children):
             return True, False
         if noun.tag_ in {"NNS", "NNPS"}:
@@ -744,8 +744,8 @@ class EventFinder:
             found = self._own_cues(node)
             if found:
                 return found
-        if not presupposed and self._polar_question(self.sentences.of(tok.i)):
-            return "speculative"  # "Did Song Tao meet Kim?": asked, not told
+        if self._polar_question(self.sentences.of(tok.i)):
+            return "speculative"  # "Did Song Tao meet Kim during his trip?": asked, not told
         node = anchor
         for _ in range(6):
             if node.dep_ in {"nsubj", "nsubjpass", "csubj"} and node.i not in {tok.i, anchor.i}:

@@ -359,6 +359,9 @@ def background_facts(keys: set[str], classes: dict[str, str], gaz: dict[str, Act
             add(key, "partOf", parent)
         for other in actor.liaison_with:
             add(key, "liaisonWith", other)
+        for seat in actor.memberships:
+            if seat.held_in(year) if year is not None else seat.end is None:
+                add(key, "memberOf", seat.of)
         for role in actor.roles:
             members.append(Membership(key, role.of, role.title, role.start, role.end))
             current = role.held_in(year) if year is not None else role.end is None

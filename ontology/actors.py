@@ -76,6 +76,7 @@ class Actor:
     demonyms: tuple[str, ...] = ()
     descriptors: tuple[str, ...] = ()
     roles: tuple[Role, ...] = field(default_factory=tuple)
+    memberships: tuple[Role, ...] = ()  # a state's or body's seats in other bodies ("China in the UN Security Council")
     note: str | None = None
     ambiguous: tuple[str, ...] = ()  # names this entry shares with another: resolved by title and date
 
@@ -113,6 +114,8 @@ def _actor(raw: dict, source: Path) -> Actor:
             aliases=_tuple(raw.get("aliases")), country=raw.get("country"),
             wikidata=raw.get("wikidata"), part_of=raw.get("part_of"),
             located_in=raw.get("located_in"), capital_of=raw.get("capital_of"),
+            memberships=tuple(Role(title=m.get("title", "Member"), of=m["of"], start=m.get("start"), end=m.get("end"))
+                              for m in raw.get("memberships") or ()),
             liaison_with=_tuple(raw.get("liaison_with")), demonyms=_tuple(raw.get("demonyms")),
             descriptors=_tuple(raw.get("descriptors")), roles=roles, note=raw.get("note"),
             ambiguous=_tuple(raw.get("ambiguous")),
@@ -129,7 +132,8 @@ def _actor(raw: dict, source: Path) -> Actor:
 
 def _check_references(actors: dict[str, Actor]) -> None:
     for a in actors.values():
-        refs = [a.country, a.part_of, a.located_in, a.capital_of, *a.liaison_with, *(r.of for r in a.roles)]
+        refs = [a.country, a.part_of, a.located_in, a.capital_of, *a.liaison_with, *(r.of for r in a.roles),
+                *(m.of for m in a.memberships)]
         for ref in refs:
             if ref is not None and ref not in actors:
                 raise GazetteerError(f"{a.id} refers to unknown gazetteer id {ref!r}")

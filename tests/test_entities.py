@@ -194,3 +194,13 @@ def test_entities_document_date_reaches_the_namesake_choice(extract_text):
     # the two real Ri Yong-ho: the diplomat was foreign minister in 2017, the general long purged
     found = extract_text("Ri Yong Ho arrived in Beijing on Monday.", date="2017-07-01")
     assert "ri_yong_ho_diplomat" in {e.key for e in found.entities}
+
+
+@pytest.mark.parametrize("text", [
+    "PYONGYANG, May 3 (KCNA) -- Kim Jong Un inspected a farm.",
+    "Pyongyang, May 3 (KCNA) -- Kim Jong Un inspected a farm.",
+    "The committee met in the DPRK's capital of Pyongyang on Friday.",
+])
+def test_entities_a_dateline_or_a_named_capital_is_the_city(nlp, text):
+    doc = nlp(text)
+    assert "pyongyang" in [s.id_ for s in doc.spans["yalu_entities"]]

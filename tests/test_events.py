@@ -341,3 +341,69 @@ def test_events_trigger_matcher_finds_what_the_matcher_finds(extra):
     expected = plain(doc)
     assert len(expected) >= 6
     assert TriggerMatcher(vocab, patterns)(doc) == expected
+
+
+# ---------------------------------------------------------------------------- kinds of construction
+# Each case is our own sentence; the kinds come from how wire, state media, legal and transcript texts
+# say events. (class, modality, an actor that must take part) per sentence.
+@pytest.mark.parametrize("text, cls, actor", [
+    ("North Korea test-fired two cruise missiles off its east coast on 3 June 2021.", "MissileTest", "north_korea"),
+    ("Wang Yi sat down with Ri Son Gwon in Vientiane on 12 July 2023.", "Meeting", "wang_yi"),
+    ("Kim Jong Un received a message of congratulations from Xi Jinping on 9 September 2023.", "Statement",
+     "xi_jinping"),
+    ("Thae Yong Ho, who defected from the embassy in London in 2016, later entered politics.", "Defection",
+     "thae_yong_ho"),
+    ("The Treasury designated four Chinese trading firms on 14 March 2019.", "Sanction", "treasury"),
+    ("Xi Jinping hosted a banquet in honour of Kim Jong Un on 20 June 2019.", "Meeting", "kim_jong_un"),
+    ("At a briefing on 4 May 2022, Zhao Lijian said China opposed unilateral sanctions.", "Statement",
+     "zhao_lijian"),
+    ("China sent 500 tonnes of maize to North Korea as food aid on 2 February 2004.", "Aid", "china"),
+    ("The Ninth Congress of the Workers' Party of Korea opened in Pyongyang on 3 January 2026.", "PartyCongress",
+     "pyongyang"),
+])
+def test_events_construction_kinds(extract_text, text, cls, actor):
+    found = [e for e in events(extract_text(text, date="2026-01-10")) if e.cls == cls]
+    assert found, f"no asserted {cls}"
+    assert any(actor in (*e.agents, *e.participants, *e.targets, e.place) for e in found)
+
+
+def test_events_a_presupposed_event_keeps_its_modality(extract_text):
+    r = extract_text("Had it passed, the resolution would have condemned the 5 April rocket launch by North Korea.",
+                     date="2009-04-14")
+    assert one(r, "MissileTest").date == "2009-04-05"
+
+
+def test_events_a_definite_subject_of_another_predicate_stays_asserted(extract_text):
+    r = extract_text("The execution of Jang Song Thaek is expected to unsettle Beijing.", date="2013-12-14")
+    assert one(r, "Purge").modality == "asserted"
+
+
+def test_events_a_subject_of_an_occurrence_predicate_takes_its_modality(extract_text):
+    r = extract_text("The talks between Wang Yi and Ri Yong Ho are expected to be held in Manila.", date="2017-08-01")
+    assert [e.modality for e in r.events if e.cls == "Meeting"] == ["planned"]
+
+
+def test_events_yes_no_questions_assert_nothing(extract_text):
+    r = extract_text("Q: Did Song Tao meet Kim Jong Un during his trip? A: I have no information on that.",
+                     date="2019-02-02")
+    assert events(r) == []
+
+
+def test_events_no_subject_negates(extract_text):
+    r = extract_text("No senior Chinese official met Kim Yong Nam in Beijing last week.", date="2009-10-10")
+    assert [e.modality for e in r.events if e.cls == "Meeting"] == ["negated"]
+
+
+def test_events_dateline_place_and_date_are_the_reports(extract_text):
+    r = extract_text("Pyongyang, March 4 (KCNA) -- Kim Jong Un met here Sunday with Song Tao.", date="2019-03-04")
+    meeting = one(r, "Meeting")
+    assert meeting.date == "2019-03-03" and meeting.place == "pyongyang"
+    assert "pyongyang" not in (*meeting.agents, *meeting.participants)
+
+
+def test_events_an_agency_in_the_dateline_is_nobody_in_the_event(extract_text):
+    r = extract_text("SHENYANG, China (Reuters) - Li Keqiang met Pak Pong Ju in Shenyang on Tuesday.",
+                     date="2015-10-15")
+    meeting = one(r, "Meeting")
+    assert "reuters" not in (*meeting.agents, *meeting.participants)
+    assert {"li_keqiang", "pak_pong_ju"} <= {*meeting.agents, *meeting.participants}

@@ -164,3 +164,27 @@ def test_facts_demonym_of_a_field_is_no_nationality(extract_text):
     article = " ".join(["Trade across the river continued."] * 8)
     r = extract_text(f"{article}\n\nMaria Jones\nSenior Fellow in Chinese Politics at the University of Sheffield")
     assert not [o for s, p, o in triples(r, "text") if s == "maria-jones" and p == "country"]
+
+
+def test_facts_stacked_titles_each_with_its_body(extract_text):
+    r = extract_text("Meng Jianzhu met Hu Jintao, general secretary of the Central Committee of the Communist "
+                     "Party of China and president of the People's Republic of China, on Monday.", date="2009-06-02")
+    facts = {(f.subject, f.predicate, f.object) for f in r.facts if f.source == "text"}
+    assert ("hu_jintao", "title", "general secretary") in facts
+    assert ("hu_jintao", "title", "president") in facts
+
+
+def test_facts_a_generic_body_in_a_title_is_the_persons_body(extract_text):
+    r = extract_text("Foreign Ministry Spokesperson Mao Ning answered questions on 3 March 2023.", date="2023-03-03")
+    assert "china_mfa" in {e.key for e in r.entities}
+
+
+def test_facts_a_states_seat_in_a_body_is_background(extract_text):
+    r = extract_text("China and Russia spoke against the draft at the UN Security Council.", date="2019-12-20")
+    facts = {(f.subject, f.predicate, f.object) for f in r.facts}
+    assert ("china", "memberOf", "unsc") in facts and ("russia", "memberOf", "unsc") in facts
+
+
+def test_facts_no_seat_before_it_was_held(extract_text):
+    r = extract_text("China spoke at the UN Security Council in 1965.", date="1965-05-01")
+    assert ("china", "memberOf", "unsc") not in {(f.subject, f.predicate, f.object) for f in r.facts}
