@@ -64,6 +64,9 @@ class FactFinder:
     # ------------------------------------------------------------------ titles
     def _title_before(self, doc: Doc, span: Span) -> list[tuple]:
         """Title words right before a name, and what qualifies them (a state, an owner)."""
+        of_state = self._title_of_state(doc, span)
+        if of_state:
+            return of_state
         i = span.start - 1
         words: list[int] = []
         while i >= 0 and i >= span.start - 12:
@@ -132,6 +135,27 @@ class FactFinder:
                 out.append((span.id_, "affiliatedWith", staff_owner.id_, False, staff_owner.start, span.end))
         return out
 
+    def _title_of_state(self, doc: Doc, span: Span) -> list[tuple]:
+        """"Premier of the People's Republic of China Zhou Enlai": the title, the state, and leadership."""
+        state = self.by_end.get(span.start)
+        if state is None or _coarse(state) != "State":
+            return []
+        k = state.start - 1
+        if k >= 0 and doc[k].lower_ == "the":
+            k -= 1
+        if k < 1 or doc[k].lower_ != "of":
+            return []
+        start = k
+        while start > 0 and doc[start - 1].lower_ in self.words and start > k - 4:
+            start -= 1
+        if start == k:
+            return []
+        title = doc[start:k].text
+        out = [(span.id_, "title", title, True, start, span.end), (span.id_, "country", state.id_, False, start, span.end)]
+        if title.lower() in self.state_leader_titles:
+            out.append((span.id_, "leaderOf", state.id_, False, start, span.end))
+        return out
+
     def _staff_owner(self, doc: Doc, span: Span) -> Span | None:
         """"DHID's top executives, general manager Zhou Jianshu": the organisation whose staff is listed."""
         sent = self.sentences.of(span.start)
@@ -155,9 +179,29 @@ class FactFinder:
             if org is not None:
                 out.append(self._affiliation(span, org))
         if i < len(doc) and (doc[i].text == "," or "\n" in doc[i].text):
-            out += self._apposition(doc, span, i + 1)
+            out += self._apposition(doc, span, i + 1) + self._plural_title(doc, span, i + 1)
+        elif i + 1 < len(doc) and doc[i].lower_ == "and" and (i + 1) in self.by_start:
+            # "Kim Ki Nam and Choe Thae Bok, secretaries of the C.C., the WPK": the plural title is each one's
+            other = self.by_start[i + 1]
+            if _coarse(other) == "Person" and other.end + 1 < len(doc) and doc[other.end].text == ",":
+                out += self._plural_title(doc, span, other.end + 1)
         elif i + 1 < len(doc) and doc[i].lemma_ == "be" and doc[i].dep_ in {"ROOT", "ccomp", "conj"}:
             out += self._apposition(doc, span, i + 1)  # "Jane Smith is a senior fellow at the X Institute"
+        return out
+
+    def _plural_title(self, doc: Doc, span: Span, i: int) -> list[tuple]:
+        """"..., secretaries of the C.C., the WPK" after "A and B": A's title ("secretary") and body."""
+        j = i
+        while j < len(doc) and j - i < 4 and doc[j].tag_ in {"NN", "NNS", "JJ"} and doc[j].text != ",":
+            j += 1
+        if j == i or doc[j - 1].tag_ != "NNS" or doc[j - 1].lemma_.lower() not in self.words:
+            return []
+        title = " ".join([t.text for t in doc[i:j - 1]] + [doc[j - 1].lemma_])
+        out = [(span.id_, "title", title, True, span.start, j)]
+        if j < len(doc) and doc[j].lower_ == "of":
+            org = self._object_entity(doc, j + 1)
+            if org is not None and _coarse(org) in {"Organization", "State"}:
+                out.append(self._affiliation(span, org))
         return out
 
     def _object_entity(self, doc: Doc, i: int) -> Span | None:
@@ -210,7 +254,9 @@ class FactFinder:
             end -= 1
         phrase = [t for t in doc[i:end] if not t.is_space]
         first_noun = next((t for t in phrase if t.pos_ in {"NOUN", "PROPN"}), None)
-        if first_noun is not None and first_noun.lower_ not in self.words:
+        compound_title = 0 < len(phrase) <= 3 and phrase[-1].lower_ in self.words and all(
+            t.pos_ in {"NOUN", "PROPN", "ADJ"} for t in phrase)  # "department director of the C.C."
+        if first_noun is not None and first_noun.lower_ not in self.words and not compound_title:
             return [f for f in out if f[1] == "locatedIn"]  # "the sister of leader Kim": no title
         if not phrase or phrase[0].lower_ not in self.words and not any(
                 t.lower_ in self.relations or t.lower_ in self.words and t.pos_ == "NOUN" for t in phrase):
@@ -231,7 +277,11 @@ class FactFinder:
         """Stacked titles: "general secretary of the C.C., the Communist Party of China and president of
         the PRC" gives the person each title and each body (an appositive body is one more affiliation)."""
         out: list[tuple] = []
+        if k + 2 < sent_end and doc[k].text == "(" and doc[k + 2].text == ")":
+            k += 3  # "the Workers' Party of Korea (WPK)"
         while k < sent_end and doc[k].text == ",":
+            if k + 1 < sent_end and doc[k + 1].lower_ in self.words:
+                return out + self._apposition(doc, span, k + 1)  # "..., president of X and ..."
             k += 1
             if k < sent_end and doc[k].lower_ == "the":
                 k += 1
