@@ -13,12 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
+from rdflib.query import Result
 
 from graph.app.cli import main
-from graph.app.serve import is_loopback, make_server
-from graph.store import Store
+from graph.app.serve import _results, is_loopback, make_server
+from graph.store import QueryResult, Store
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
 PEOPLE = """PREFIX yalu: <https://w3id.org/yalu/ontology#>
@@ -26,6 +27,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?e ?name WHERE { ?e a yalu:Person ; rdfs:label ?name } ORDER BY ?name"""
 CONSTRUCT = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 CONSTRUCT { ?e rdfs:label ?name } WHERE { ?e a <https://w3id.org/yalu/ontology#Person> ; rdfs:label ?name }"""
+XSD = "http://www.w3.org/2001/XMLSchema#"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
@@ -302,3 +304,15 @@ def test_serve_reads_during_an_ingest_see_whole_transactions(tmp_path, make_extr
     assert all(n % size == 0 for n in seen), seen  # never part of a transaction
     assert seen == sorted(seen)
     assert final == batches * size
+
+
+@pytest.mark.parametrize("term", [
+    URIRef("https://w3id.org/yalu/id/kim_jong_un"), BNode("b0"), Literal("Kim Jong-un"), Literal("김정은", lang="ko"),
+    Literal(5), Literal("2018-03-26", datatype=URIRef(XSD + "date")), Literal("4.5", datatype=URIRef(XSD + "decimal")), None])
+def test_serve_json_results_read_as_rdflib_writes_them(term):
+    result = QueryResult(columns=["x", "y"], rows=[(term, Literal("y"))])
+    ours = json.loads(_results(result, "SELECT", csv=False))
+    theirs = Result("SELECT")
+    theirs.vars = [Variable("x"), Variable("y")]
+    theirs.bindings = [{v: t for v, t in zip(theirs.vars, result.rows[0]) if t is not None}]
+    assert ours == json.loads(theirs.serialize(format="json"))
