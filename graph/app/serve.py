@@ -94,7 +94,7 @@ def is_loopback(host: str) -> bool:
 
 def make_server(store: Any, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0,
                 max_rows: int = 10000, allow_updates: bool = False, html: str | Path | None = None,
-                public: bool = False, log: Callable[[str], None] | None = None, workers: int = 16) -> YaluServer:
+                public: bool = False, log: Callable[[str], None] | None = None, workers: int = 32) -> YaluServer:
     """A bound, not yet running SPARQL server over ``store``; call ``serve_forever()`` on it.
 
     Args:

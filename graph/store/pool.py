@@ -9,6 +9,10 @@ which is what a time limit costs when pyoxigraph cannot cancel a query. A pool p
   waits for a free worker; its time limit counts from its arrival, the wait included. So
   slow queries delay the others only by sharing the processors, until ``workers`` of them
   run at once;
+- a query that runs longer than ``lower_after`` seconds goes on at a lower CPU priority
+  (niceness 10), so that a few heavy queries do not slow down the many light ones beside them;
+  its worker gets its priority back afterwards, or, where raising it again is not allowed, is
+  replaced by a new one;
 - a query over its limit stops its own worker only: that process is killed, and a new one
   started in the background, while the others go on answering;
 - the workers read a *view*: a snapshot of the store's files (:func:`snapshot_directory`,
@@ -43,6 +47,8 @@ from graph.store.embedded import Store, snapshot_directory, store_files, writer_
 from graph.store.sparql import QueryError
 from graph.store.timeout import query_with_timeout, worker_context
 
+LOWER = 10  # the niceness of a worker whose query runs long: a tenth of a normal process's share of CPU
+
 
 @dataclass(eq=False)
 class _View:
@@ -70,9 +76,11 @@ class QueryPool:
         workers: the most queries that run at once, each in a process of its own; more wait.
         started: workers started with the pool (at most ``workers``).
         refresh: seconds a view is kept at least while another process writes the store.
+        lower_after: seconds after which a running query's worker runs at a lower CPU priority.
     """
 
-    def __init__(self, store: Any, *, workers: int = 16, started: int = 4, refresh: float = 1.0):
+    def __init__(self, store: Any, *, workers: int = 32, started: int = 4, refresh: float = 1.0,
+                 lower_after: float = 0.5):
         if workers < 1:
             raise ValueError(f"workers must be 1 or more, not {workers!r}")
         started = max(0, min(started, workers))
@@ -80,6 +88,7 @@ class QueryPool:
         self.store = store
         self.workers = workers
         self.refresh = refresh
+        self.lower_after = lower_after
         local = isinstance(store, Store) and store.path is not None
         self.path = Path(store.path) if local else None
         self._scratch = Path(tempfile.mkdtemp(prefix="yalu-views-")) if local else None
@@ -125,10 +134,14 @@ class QueryPool:
         except BaseException:
             self._release(worker)
             raise
-        answer = None
+        answer, lowered = None, False
         try:
             worker.conn.send((str(view.directory), str(self.path), sparql, options, render))
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            ready = worker.conn.poll(max(0.0, min(deadline, time.monotonic() + self.lower_after) - time.monotonic()))
+            if not ready and time.monotonic() < deadline:
+                lowered = _set_priority(worker, LOWER)  # a long query yields the processors to short ones
+                ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            if ready:
                 answer = worker.conn.recv()
         except (EOFError, OSError):  # the worker died
             answer = ("died", None)
@@ -137,7 +150,10 @@ class QueryPool:
             if answer is None:
                 raise TimeoutError(f"query stopped after {timeout} s")
             raise QueryError(f"the query worker died (exit code {code}); out of memory?")
-        self._release(worker)
+        if lowered and not _set_priority(worker, 0):
+            self._discard(worker)  # without the right to raise its priority again: a new one replaces it
+        else:
+            self._release(worker)
         kind, payload = answer
         if kind == "ok":
             return payload
@@ -273,6 +289,15 @@ class QueryPool:
         except (StoreError, OSError):
             return  # the next query that finds no free worker starts one
         self._release(worker)
+
+
+def _set_priority(worker: _Worker, niceness: int) -> bool:
+    """Set the worker process's scheduling niceness; False where that is not allowed."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, niceness)
+    except (OSError, AttributeError):  # raising it back needs a privilege; no setpriority on Windows
+        return False
+    return True
 
 
 def _serve(conn) -> None:
