@@ -47,6 +47,7 @@ from graph.store.embedded import Store, snapshot_directory, store_files, writer_
 from graph.store.sparql import QueryError
 from graph.store.timeout import query_with_timeout, worker_context
 
+VIEWS = "yalu-views-"  # the prefix of a pool's directory of views: yalu-views-<pid>-<random>
 LOWER = 10  # the niceness of a worker whose query runs long: a tenth of a normal process's share of CPU
 
 
@@ -91,7 +92,9 @@ class QueryPool:
         self.lower_after = lower_after
         local = isinstance(store, Store) and store.path is not None
         self.path = Path(store.path) if local else None
-        self._scratch = Path(tempfile.mkdtemp(prefix="yalu-views-")) if local else None
+        if local:
+            _remove_orphans()
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"{VIEWS}{os.getpid()}-")) if local else None
         self._view: _View | None = None
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
@@ -289,6 +292,20 @@ class QueryPool:
         except (StoreError, OSError):
             return  # the next query that finds no free worker starts one
         self._release(worker)
+
+
+def _remove_orphans() -> None:
+    """Remove the views of pools whose process is gone (a server stopped by a signal leaves them)."""
+    for entry in Path(tempfile.gettempdir()).glob(f"{VIEWS}*-*"):
+        pid = entry.name[len(VIEWS):].split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
 
 
 def _set_priority(worker: _Worker, niceness: int) -> bool:
