@@ -19,7 +19,7 @@ Prints, per load and server, throughput, p50/p99 latency of all and of the light
 failures (any status but 200, per query kind), and Yalu's ratios to Oxigraph; with
 ``--write`` the "SPARQL endpoint under load" section of ``bench/README.md``.
 
-Run: ``python bench/serve_load.py`` (about a minute and a half).
+Run: ``python bench/serve_load.py`` (about three minutes on a busy two-core machine).
 """
 from __future__ import annotations
 
