@@ -13,12 +13,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
+from rdflib.query import Result
 
 from graph.app.cli import main
-from graph.app.serve import is_loopback, make_server
-from graph.store import Store
+from graph.app.serve import _results, is_loopback, make_server
+from graph.store import QueryResult, Store
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
 PEOPLE = """PREFIX yalu: <https://w3id.org/yalu/ontology#>
@@ -26,6 +27,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?e ?name WHERE { ?e a yalu:Person ; rdfs:label ?name } ORDER BY ?name"""
 CONSTRUCT = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 CONSTRUCT { ?e rdfs:label ?name } WHERE { ?e a <https://w3id.org/yalu/ontology#Person> ; rdfs:label ?name }"""
+XSD = "http://www.w3.org/2001/XMLSchema#"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
@@ -235,3 +237,82 @@ def test_serve_cli_serves_the_store(store_path):
         proc.terminate()
         proc.wait(timeout=30)
         proc.stderr.close()
+
+
+def test_serve_slow_query_503s_alone_while_light_queries_answer(store_path, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><title>ours</title>", encoding="utf-8")
+    server = _start(Store(store_path, read_only=True), timeout=5, html=page)
+    try:
+        warm = [threading.Thread(target=get_query, args=(server.url, PEOPLE)) for _ in range(2)]
+        for thread in warm:  # two workers up and reading, so neither query below waits for a start
+            thread.start()
+        for thread in warm:
+            thread.join()
+        slow: dict = {}
+        thread = threading.Thread(target=lambda: slow.update(answer=get_query(server.url, SLOW)))
+        thread.start()
+        light = []
+        while thread.is_alive():
+            light.append((get_query(server.url, PEOPLE), thread.is_alive()))
+        thread.join()
+        status, _, body = slow["answer"]
+        assert status == 503 and json.loads(body)["error"] == "query stopped after 5 s"
+        assert [answer[0] for answer, _ in light] == [200] * len(light)
+        assert all(names(answer[2]) == ["Kim Jong-un", "Wang Yi", "Xi Jinping"] for answer, _ in light)
+        assert any(during for _, during in light)  # answered while the slow query still ran
+        assert names(get_query(server.url, PEOPLE)[2]) == ["Kim Jong-un", "Wang Yi", "Xi Jinping"]
+    finally:
+        _stop(server)
+
+
+WRITER = """
+import sys, time
+from graph.store import Store
+store = Store(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    body = " ".join(f"<urn:yalu:test#b{i}_{j}> <urn:yalu:test#n> {j} ." for j in range(int(sys.argv[3])))
+    store.update(f"INSERT DATA {{ GRAPH <urn:yalu:test#g{i}> {{ {body} }} }}")  # one transaction
+    time.sleep(0.05)
+"""
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:yalu:test#n> ?o }"
+
+
+def test_serve_reads_during_an_ingest_see_whole_transactions(tmp_path, make_extraction):
+    path, batches, size = tmp_path / "store", 12, 100
+    store = Store(path)
+    store.add(make_extraction("Xi Jinping met Kim Jong-un.", source="a.txt"))
+    store.flush()
+    del store  # closed: the writer below takes the store
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><title>ours</title>", encoding="utf-8")
+    server = _start(Store(path, read_only=True), html=page)
+    try:
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(batches), str(size)])
+        seen, during = [], 0
+        while writer.poll() is None:
+            status, _, body = get_query(server.url, COUNT)
+            assert status == 200, body
+            seen.append(int(json.loads(body)["results"]["bindings"][0]["n"]["value"]))
+            during += writer.poll() is None
+        assert writer.wait() == 0
+        status, _, body = get_query(server.url, COUNT)
+        final = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+    finally:
+        _stop(server)
+    assert during > 0
+    assert all(n % size == 0 for n in seen), seen  # never part of a transaction
+    assert seen == sorted(seen)
+    assert final == batches * size
+
+
+@pytest.mark.parametrize("term", [
+    URIRef("https://w3id.org/yalu/id/kim_jong_un"), BNode("b0"), Literal("Kim Jong-un"), Literal("김정은", lang="ko"),
+    Literal(5), Literal("2018-03-26", datatype=URIRef(XSD + "date")), Literal("4.5", datatype=URIRef(XSD + "decimal")), None])
+def test_serve_json_results_read_as_rdflib_writes_them(term):
+    result = QueryResult(columns=["x", "y"], rows=[(term, Literal("y"))])
+    ours = json.loads(_results(result, "SELECT", csv=False))
+    theirs = Result("SELECT")
+    theirs.vars = [Variable("x"), Variable("y")]
+    theirs.bindings = [{v: t for v, t in zip(theirs.vars, result.rows[0]) if t is not None}]
+    assert ours == json.loads(theirs.serialize(format="json"))

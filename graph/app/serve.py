@@ -4,7 +4,8 @@
   body; ``/query`` is an alias, Oxigraph's name) answer SELECT and ASK as
   ``application/sparql-results+json`` (``text/csv`` when the Accept header prefers it) and
   CONSTRUCT or DESCRIBE as Turtle (N-Triples when asked for).
-- Each query runs with a time limit in a worker process (:mod:`graph.store.timeout`); answers are cut
+- Each query runs with a time limit in one of a pool of long-lived worker processes
+  (:mod:`graph.store.pool`): a query over its limit stops only its own worker; answers are cut
   at ``max_rows`` rows, and a cut answer carries the header ``Yalu-Truncated: <max_rows>``.
 - ``POST /update`` (``application/sparql-update`` body or form ``update=``) is refused with 403
   unless updates were allowed.
@@ -27,16 +28,17 @@ import json
 import re
 import socket
 import threading
+from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from rdflib import Graph, Variable
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 
-from graph.store import QueryError, QueryResult, StoreError, query_form, query_with_timeout
+from graph.store import QueryError, QueryPool, QueryResult, StoreError, query_form
 
 RESULTS_JSON = "application/sparql-results+json"
 CSV = "text/csv"
@@ -51,9 +53,10 @@ class YaluServer(ThreadingHTTPServer):
     """The HTTP server; the handler reads its settings from here."""
 
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 drops the connections of a burst of clients: they retry after 1 s
 
     def __init__(self, address: tuple[str, int], store: Any, *, timeout: float, max_rows: int,
-                 allow_updates: bool, page: bytes, log: Callable[[str], None] | None):
+                 allow_updates: bool, page: bytes, log: Callable[[str], None] | None, workers: int):
         # socketserver tries IPv4 for any host; bind an IPv6 literal as IPv6
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, Handler)
@@ -64,6 +67,11 @@ class YaluServer(ThreadingHTTPServer):
         self.page = page
         self.log = log
         self.write_lock = threading.Lock()
+        self.pool = QueryPool(store, workers=workers)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.close()
 
     @property
     def url(self) -> str:
@@ -86,7 +94,7 @@ def is_loopback(host: str) -> bool:
 
 def make_server(store: Any, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0,
                 max_rows: int = 10000, allow_updates: bool = False, html: str | Path | None = None,
-                public: bool = False, log: Callable[[str], None] | None = None) -> YaluServer:
+                public: bool = False, log: Callable[[str], None] | None = None, workers: int = 32) -> YaluServer:
     """A bound, not yet running SPARQL server over ``store``; call ``serve_forever()`` on it.
 
     Args:
@@ -99,6 +107,7 @@ def make_server(store: Any, *, host: str = "127.0.0.1", port: int = 7878, timeou
         html: a page to serve at ``/``; by default the store's chart, rendered now.
         public: allow a host that other machines can reach.
         log: called with one line per request (None: quiet).
+        workers: the most queries that run at once, each in a process of its own; more wait.
 
     Raises:
         ValueError: a non-loopback host without ``public``.
@@ -108,7 +117,7 @@ def make_server(store: Any, *, host: str = "127.0.0.1", port: int = 7878, timeou
         raise ValueError(f"host {host!r} is reachable from other machines; pass public=True (--public) to allow it")
     page = Path(html).read_bytes() if html is not None else _chart(store)
     return YaluServer((host, port), store, timeout=timeout, max_rows=max_rows, allow_updates=allow_updates,
-                      page=page, log=log)
+                      page=page, log=log, workers=workers)
 
 
 def _chart(store: Any) -> bytes:
@@ -131,6 +140,9 @@ class Handler(BaseHTTPRequestHandler):
     server: YaluServer
     server_version = "yalu"
     protocol_version = "HTTP/1.1"
+    # headers and body are separate writes: with Nagle's algorithm the body of a kept-alive
+    # connection waits for the client's delayed ACK, 40 ms a request
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         if self.server.log:
@@ -188,10 +200,16 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); "
                                                 "updates are POSTed to /update")
             return
+        if form in {"CONSTRUCT", "DESCRIBE"}:
+            ctype = _negotiate(self.headers.get("Accept"), [TURTLE, NTRIPLES])
+        else:
+            ctype = _negotiate(self.headers.get("Accept"), [RESULTS_JSON, CSV, "application/json"])
+            ctype = CSV if ctype == CSV else RESULTS_JSON
         cap = self.server.max_rows
         try:
-            result = query_with_timeout(self.server.store, sparql, timeout=self.server.query_timeout,
-                                        terms=True, limit=cap + 1)
+            # the worker writes the answer too: a large one then costs this process no time
+            body, truncated = self.server.pool.query(sparql, timeout=self.server.query_timeout, terms=True,
+                                                     limit=cap + 1, render=partial(_render, form, ctype, cap))
         except QueryError as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc), **_position(str(exc)))
             return
@@ -201,20 +219,7 @@ class Handler(BaseHTTPRequestHandler):
         except StoreError as exc:
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
             return
-        truncated = len(result.rows) > cap
-        result.rows = result.rows[:cap]
         extra = {"Yalu-Truncated": str(cap)} if truncated else {}
-        if form in {"CONSTRUCT", "DESCRIBE"}:
-            ctype = _negotiate(self.headers.get("Accept"), [TURTLE, NTRIPLES])
-            g = Graph()
-            for triple in result.rows:
-                g.add(triple)
-            g.bind("yalu", "https://w3id.org/yalu/ontology#")
-            body = g.serialize(format="nt" if ctype == NTRIPLES else "turtle", encoding="utf-8")
-        else:
-            ctype = _negotiate(self.headers.get("Accept"), [RESULTS_JSON, CSV, "application/json"])
-            body = _results(result, form, csv=ctype == CSV)
-            ctype = CSV if ctype == CSV else RESULTS_JSON
         self._send(HTTPStatus.OK, f"{ctype}; charset=utf-8", body, extra)
 
     def _update(self, sparql: str | None) -> None:
@@ -290,13 +295,45 @@ def _negotiate(accept: str | None, offers: list[str]) -> str:
     return best
 
 
+def _render(form: str, ctype: str, cap: int, result: QueryResult) -> tuple[bytes, bool]:
+    """The answer's body in ``ctype``, cut at ``cap`` rows, and whether it was cut."""
+    truncated = len(result.rows) > cap
+    result.rows = result.rows[:cap]
+    if form in {"CONSTRUCT", "DESCRIBE"}:
+        g = Graph()
+        for triple in result.rows:
+            g.add(triple)
+        g.bind("yalu", "https://w3id.org/yalu/ontology#")
+        return g.serialize(format="nt" if ctype == NTRIPLES else "turtle", encoding="utf-8"), truncated
+    return _results(result, form, csv=ctype == CSV), truncated
+
+
 def _results(result: QueryResult, form: str, *, csv: bool) -> bytes:
     if form == "ASK":
         answer = bool(result.boolean)
         if csv:
             return f"boolean\r\n{'true' if answer else 'false'}\r\n".encode()
         return json.dumps({"head": {}, "boolean": answer}).encode()
-    out = Result("SELECT")
-    out.vars = [Variable(c) for c in result.columns]
-    out.bindings = [{Variable(c): v for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
-    return out.serialize(format="csv" if csv else "json")
+    if csv:
+        out = Result("SELECT")
+        out.vars = [Variable(c) for c in result.columns]
+        out.bindings = [{Variable(c): v for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
+        return out.serialize(format="csv")
+    # written here rather than by rdflib's serializer, which takes ten times as long
+    bindings = [{c: _json_term(v) for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
+    return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    """An RDF term as SPARQL 1.1 Query Results JSON writes it."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        if term.language:
+            return {"type": "literal", "value": str(term), "xml:lang": term.language}
+        if term.datatype is not None:
+            return {"type": "literal", "value": str(term), "datatype": str(term.datatype)}
+    return {"type": "literal", "value": str(term)}

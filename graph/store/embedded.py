@@ -318,6 +318,29 @@ def writer_pid(path: str | Path) -> int | None:
         os.close(fd)
 
 
+def store_files(path: str | Path) -> dict[str, int]:
+    """The store's data files and their sizes: any committed write changes them (the write-ahead log grows)."""
+    return _files(Path(path))
+
+
+def snapshot_directory(path: str | Path, target: str | Path) -> None:
+    """Copy the store in ``path``, as it is at this moment, into the empty directory ``target``.
+
+    The copy (immutable tables hard-linked) reads like the store did at one instant, whether or
+    not another process is writing it: a transaction is in it whole or not at all.
+
+    Raises:
+        StoreError: the store's files kept changing while they were copied.
+    """
+    path, target = Path(path), Path(target)
+    for _ in range(_SNAPSHOT_TRIES):
+        if _copy_files(path, target):
+            return
+        for entry in os.scandir(target):
+            os.unlink(entry.path)
+    raise StoreError(f"{path}: cannot read the store while another process writes it: its files kept changing")
+
+
 def _files(path: Path) -> dict[str, int]:
     out = {}
     for entry in os.scandir(path):

@@ -87,7 +87,8 @@ def query_with_timeout(store: Any, sparql: str, *, timeout: float, substitutions
 
 
 @lru_cache(maxsize=1)
-def _context():
+def worker_context():
+    """The multiprocessing context query workers start from (a forkserver that has imported the store)."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["graph.store.timeout"])
@@ -97,7 +98,7 @@ def _context():
 
 def _start(location: str, sparql: str, options: dict[str, Any], scratch: str):
     """A started worker process and the end of the pipe its answer comes through."""
-    ctx = _context()
+    ctx = worker_context()
     answers, sender = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_work, args=(sender, location, sparql, options, scratch), daemon=True,
                          name="yalu-query")
