@@ -628,7 +628,7 @@ def find_dateline(text: str, end: int) -> re.Match | None:
     A capitalised word and a dash alone ("Kim Jong Un - a leader") count only when the word is a
     known place or written in capitals.
 
-    >>> find_dateline("Title\n\nSEOUL, May 2 (Yonhap) -- North Korea fired", 60).group("place")
+    >>> find_dateline("Title\\n\\nSEOUL, May 2 (Yonhap) -- North Korea fired", 60).group("place")
     'SEOUL'
     >>> find_dateline("Kim Jong Un - a leader", 30) is None
     True
