@@ -2,10 +2,14 @@
 graph/store/fusion.py). Pure clustering first, then the store keeping occurrences in step."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graph.build import event_iri
 from graph.fusion import Report, dates_fit, fuse
 from graph.store import Store
 from graph.store.fusion import OCCURRENCES_GRAPH, symmetric_classes
@@ -224,3 +228,50 @@ def test_fusion_store_does_not_depend_on_order_nor_on_removals(everything, order
     gone = order[cut]
     store.remove(f"{gone}.txt")
     assert occurrence_triples(store) == occurrence_triples(store_of(sorted(set(DOCS) - {gone})))
+
+
+# ---------------------------------------------------------------- fusion quality on our own texts
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fusion"
+
+
+def pairwise(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float]:
+    """Pairwise precision and recall of a clustering: item -> cluster, over the items gold labels."""
+    items = sorted(gold)
+    pairs = [(a, b) for i, a in enumerate(items) for b in items[i + 1:]]
+    same_pred = {p for p in pairs if p[0] in predicted and predicted.get(p[0]) == predicted.get(p[1])}
+    same_gold = {p for p in pairs if gold[p[0]] == gold[p[1]]}
+    precision = len(same_pred & same_gold) / len(same_pred) if same_pred else 1.0
+    recall = len(same_pred & same_gold) / len(same_gold) if same_gold else 1.0
+    return precision, recall
+
+
+@pytest.mark.parametrize("predicted, gold, expected", [
+    ({"a": 1, "b": 1, "c": 2}, {"a": "x", "b": "x", "c": "y"}, (1.0, 1.0)),
+    ({"a": 1, "b": 1, "c": 1}, {"a": "x", "b": "x", "c": "y"}, (1 / 3, 1.0)),
+    ({"a": 1, "b": 2, "c": 3}, {"a": "x", "b": "x", "c": "y"}, (1.0, 0.0)),
+])
+def test_fusion_pairwise_scores(predicted, gold, expected):
+    assert pairwise(predicted, gold) == pytest.approx(expected)
+
+
+def fusion_scores(extract_text) -> tuple[float, float]:
+    """Ingest our own texts into one store; pairwise precision and recall of its occurrences against gold."""
+    spec = yaml.safe_load((FIXTURES / "gold.yaml").read_text(encoding="utf-8"))["texts"]
+    store = Store()
+    gold: dict[str, str] = {}
+    for name, entry in spec.items():
+        x = extract_text((FIXTURES / name).read_text(encoding="utf-8"), date=str(entry["date"]))
+        store.add(x)
+        for event in x.events:
+            if event.modality == "asserted" and event.cls in entry["events"]:
+                gold[str(event_iri(x.document.id, event.key))] = entry["events"][event.cls]
+    missing = {c for e in spec.values() for c in e["events"].values()} - set(gold.values())
+    gold.update({f"missing:{c}": c for c in missing})  # a report not extracted counts against recall
+    rows = store.query(f"SELECT ?e ?o WHERE {{ ?e <{YALU.occurrence}> ?o }}")
+    return pairwise(dict(rows.rows), gold)
+
+
+def test_fusion_quality_on_our_own_texts(extract_text):
+    precision, recall = fusion_scores(extract_text)
+    assert precision >= 0.95 and recall >= 0.90, (precision, recall)
