@@ -43,6 +43,7 @@ class YALU(DefinedNamespace):
     MissileTest: URIRef
     Modality: URIRef
     NuclearTest: URIRef
+    Occurrence: URIRef
     Organization: URIRef
     PartyCongress: URIRef
     Performance: URIRef
@@ -66,6 +67,7 @@ class YALU(DefinedNamespace):
     attacks: URIRef
     cameoCode: URIRef
     capitalOf: URIRef
+    conflict: URIRef
     contentHash: URIRef
     cooperatesWith: URIRef
     country: URIRef
@@ -74,7 +76,9 @@ class YALU(DefinedNamespace):
     defectsTo: URIRef
     duration: URIRef
     end: URIRef
+    eventClass: URIRef
     envoyOf: URIRef
+    fusionKey: URIRef
     gazetteer: URIRef
     gazetteerId: URIRef
     hypothetical: URIRef
@@ -89,6 +93,7 @@ class YALU(DefinedNamespace):
     modality: URIRef
     nameKey: URIRef
     negated: URIRef
+    occurrence: URIRef
     opposes: URIRef
     partOf: URIRef
     participant: URIRef
@@ -97,9 +102,11 @@ class YALU(DefinedNamespace):
     ploverType: URIRef
     polarity: URIRef
     purges: URIRef
+    reportedDate: URIRef
     sanctions: URIRef
     sentence: URIRef
     sentenceIndex: URIRef
+    sourceCount: URIRef
     speculative: URIRef
     start: URIRef
     supports: URIRef

@@ -22,6 +22,7 @@ from rdflib.compare import isomorphic
 from graph.app.cli import main
 from graph.build import entity_iri, graph_iri
 from graph.store import EXPORT_FORMATS, QueryError, Store, StoreError, open_store, writer_pid
+from graph.store.fusion import OCCURRENCES_GRAPH
 from ontology.namespace import ONTOLOGY_GRAPH
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
@@ -47,7 +48,7 @@ def store(two_docs):
 
 def _named_graphs(store: Store) -> set[str]:
     return {str(g.identifier) for g in store.dataset().graphs() if isinstance(g.identifier, URIRef)
-            and str(g.identifier) != str(ONTOLOGY_GRAPH) and len(g)}
+            and str(g.identifier) not in {str(ONTOLOGY_GRAPH), str(OCCURRENCES_GRAPH)} and len(g)}
 
 
 def _mentioning_docs(store: Store, key: str) -> set[str]:

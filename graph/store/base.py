@@ -18,6 +18,7 @@ from typing import Any, Iterator
 from rdflib import Graph
 
 from graph.build import graph_iri
+from graph.store import fusion
 from ontology import ONTOLOGY_TTL
 from ontology.namespace import YALU
 
@@ -81,6 +82,8 @@ def drop_graph(graph_name: str) -> str:
 class BaseStore:
     """The queries a store asks of itself, written once for the embedded and the remote store."""
 
+    union_copy = True  # whether the default graph is a copy of the union that writes keep in step
+
     def documents(self) -> list[dict[str, Any]]:
         """Stored documents: hash, title, author, date, source."""
         q = f"""SELECT ?h ?title ?author ?date ?source WHERE {{ GRAPH ?g {{ ?d a <{YALU.Document}> ;
@@ -99,13 +102,18 @@ class BaseStore:
                  if d["hash"].startswith(ref) or ref in {d["source"], d["title"]}]
         if not found:
             return []
-        self._update("".join(drop_graph(str(graph_iri(d["hash"]))) for d in found))
+        graphs = [str(graph_iri(d["hash"])) for d in found]
+        # the occurrences the documents reported change in the same transaction
+        change = fusion.plan(self, removed_graphs=graphs, union=self.union_copy)
+        self._update(change.delete + "".join(drop_graph(g) for g in graphs)
+                     + fusion.insert_text(change, union=self.union_copy))
         return [d["hash"] for d in found]
 
     def clear(self) -> None:
-        """Remove every document (the ontology stays)."""
+        """Remove every document and the occurrences (the ontology stays)."""
         for d in self.documents():
             self._update(drop_graph(str(graph_iri(d["hash"]))))
+        self._update(drop_graph(str(fusion.OCCURRENCES_GRAPH)))
 
     def export(self, fmt: str, destination: str | Path | io.TextIOBase | None = None) -> str | None:
         """Serialise the whole store, ontology axioms included.
@@ -137,15 +145,18 @@ class BaseStore:
         return None
 
     def stats(self) -> dict[str, Any]:
-        """Counts of documents, entities and events by class, and triples."""
+        """Counts of documents, entities, events and occurrences by class, and triples."""
         ents = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
             GRAPH ?g {{ ?d <{YALU.mentions}> ?e }} ?e a ?c }} GROUP BY ?c ORDER BY DESC(?n)""")
         events = self.query(f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
             ?e a ?c ; <{YALU.modality}> ?m . }} GROUP BY ?c ORDER BY DESC(?n)""")
+        occurrences = self.query(f"""SELECT ?c (COUNT(?o) AS ?n) WHERE {{
+            ?o a <{YALU.Occurrence}> ; <{YALU.eventClass}> ?c }} GROUP BY ?c ORDER BY DESC(?n)""")
         local = lambda iri: str(iri).rsplit("#", 1)[-1]  # noqa: E731
         return {
             "documents": len(self.documents()),
             "entities": {local(c): n for c, n in ents.rows},
             "events": {local(c): n for c, n in events.rows},
+            "occurrences": {local(c): n for c, n in occurrences.rows},
             "triples": len(self),
         }

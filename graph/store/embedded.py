@@ -27,6 +27,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
+from graph.store import fusion
 from graph.store.base import GRAPHS_OF_SOURCE, BaseStore, QueryResult, StoreError, drop_graph, ontology_digest
 from graph.store.sparql import QueryError, bind_values
 from ingest.records import Extraction
@@ -126,13 +127,17 @@ class Store(BaseStore):
             return "unchanged"
         old = self._graphs_of_source(doc.source) if doc.source else []
         body = prepared or ntriples(extraction)
-        if old:
-            self._update("".join(drop_graph(g) for g in old) + _insert(body, str(name)))
-            return "replaced"
+        change = fusion.plan(self, added=fusion.reports_of(extraction), removed_graphs=old, extraction=extraction)
+        if old or change.delete:
+            # the occurrences the document touches change in the transaction that writes it
+            self._update(change.delete + "".join(drop_graph(g) for g in old) + fusion.insert_text(change)
+                         + _insert(body, str(name)))
+            return "replaced" if old else "added"
         # one load is one transaction; Oxigraph parses N-Quads faster than an INSERT DATA. Lenient:
         # the text is graph.build's (IRIs percent-encoded, literals escaped), so validating it again
         # would only cost time (a fifth of the load)
-        self._write(self._store.load, _nquads(body, str(name)), format=ox.RdfFormat.N_QUADS, lenient=True)
+        self._write(self._store.load, _nquads(body, str(name)) + fusion.nquads(change), format=ox.RdfFormat.N_QUADS,
+                    lenient=True)
         return "added"
 
     def _graphs_of_source(self, source: str) -> list[str]:

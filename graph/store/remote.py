@@ -29,6 +29,7 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from graph.build import graph_iri, ntriples, ontology_graph
+from graph.store import fusion
 from graph.store.base import GRAPHS_OF_SOURCE, BaseStore, QueryResult, StoreError, ontology_digest
 from graph.store.sparql import QueryError, bind_values
 from ingest.records import Extraction
@@ -53,6 +54,8 @@ class RemoteStore(BaseStore):
     Raises:
         StoreError: when no SPARQL endpoint answers at ``url``.
     """
+
+    union_copy = False  # the server answers over its own union of graphs
 
     def __init__(self, url: str, *, read_only: bool = False, timeout: float = 300.0):
         url = url.rstrip("/")
@@ -161,10 +164,13 @@ class RemoteStore(BaseStore):
             return "unchanged"
         old = self._graphs_of_source(doc.source) if doc.source else []
         graph = prepared or ntriples(extraction)
-        if old:
+        change = fusion.plan(self, added=fusion.reports_of(extraction), removed_graphs=old, extraction=extraction,
+                             union=False)
+        if old or change.delete or change.insert:
+            # one request: the occurrences the document touches change in the transaction that writes it
             drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in old)
-            self._update(drops + _insert(graph, name))
-            return "replaced"
+            self._update(change.delete + drops + fusion.insert_text(change, union=False) + _insert(graph, name))
+            return "replaced" if old else "added"
         self._put_graph(name, graph)
         return "added"
 
