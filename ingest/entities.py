@@ -38,6 +38,7 @@ DATA = Path(__file__).resolve().parent / "data"
 ENTITIES = "yalu_entities"  # span group: one span per resolved mention, label = class, id = entity key
 DEMONYMS = "yalu_demonyms"  # span group: "Chinese", "North Korean" ..., id = state key
 DATELINE = "yalu_dateline"  # doc.user_data: {"place": key, "start": token, "end": token} of a news dateline
+EMBEDDED = "yalu_embedded"  # doc.user_data: (key, start, end) of bodies named inside a longer name
 INFO = "yalu_entity_info"  # doc.user_data: key -> {"label", "cls", "gazetteer"}
 YEAR = "yalu_year"  # doc.user_data: the document's year, when its date is known (set by ingest.pipeline)
 POSSESSIVE = {"'s", "\u2019s", "'", "\u2019", "s"}
@@ -183,7 +184,16 @@ class EntityResolver:
             by_bounds[(start, end)].append(key)
         candidates = [Span(doc, start, end, label=self._namesake(doc, start, keys))
                       for (start, end), keys in by_bounds.items()]
-        return [_Mention(s.start, s.end, s.label_, self.gaz[s.label_].cls, "gazetteer") for s in filter_spans(candidates)]
+        kept = filter_spans(candidates)
+        # "the International Liaison Department of the Central Committee of the Communist Party of China"
+        # names the party too: a body after "of" inside a longer name is mentioned there
+        doc.user_data[EMBEDDED] = [
+            (inner.label_, inner.start, inner.end) for outer in kept if COARSE_CLASS[self.gaz[outer.label_].cls] == "Organization"
+            for inner in candidates
+            if outer.start < inner.start and inner.end <= outer.end and inner.label_ != outer.label_
+            and COARSE_CLASS[self.gaz[inner.label_].cls] in {"Organization", "State"}
+            and any(t.lower_ == "of" for t in doc[max(outer.start, inner.start - 2):inner.start])]
+        return [_Mention(s.start, s.end, s.label_, self.gaz[s.label_].cls, "gazetteer") for s in kept]
 
     def _namesake(self, doc: Doc, start: int, keys: list[str]) -> str:
         """Of namesakes ("Ri Yong-ho" the general, "Ri Yong-ho" the minister), the one whose offices the

@@ -899,7 +899,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
     for f in facts:
         if f.literal:
             continue
-        if f.predicate in {"memberOf", "leaderOf", "affiliatedWith", "partOf", "envoyOf"}:
+        if f.predicate in {"memberOf", "leaderOf", "affiliatedWith", "partOf", "envoyOf", "country"}:
             related[f.subject].add(f.object)
             related[f.object].add(f.subject)
         elif f.predicate in {"locatedIn", "capitalOf"}:

@@ -38,6 +38,7 @@ class FactFinder:
         self.inner = set(titles["inner"])
         self.relations: dict[str, str] = titles["relations"]
         self.state_leader_titles = {t.lower() for t in titles["state_leader_titles"]}
+        self.deputy_words = set(titles["deputy_words"])
         self.gaz = load_gazetteer()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -122,8 +123,9 @@ class FactFinder:
             owner = max(earlier, key=lambda s: s.end) if earlier else None
         if state is not None:
             out.append((span.id_, "country", state, False, start, span.end))
-            if title.lower() in self.state_leader_titles or head in {"president", "leader"} and \
-                    title.lower().endswith(tuple(self.state_leader_titles)):
+            deputy = any(doc[w].lower_ in self.deputy_words for w in words)  # "Vice-President Li": not the leader
+            if not deputy and (title.lower() in self.state_leader_titles or head in {"president", "leader"} and
+                               title.lower().endswith(tuple(self.state_leader_titles))):
                 out.append((span.id_, "leaderOf", state, False, start, span.end))
         if owner is not None:
             relation = relation or "affiliatedWith"
@@ -338,8 +340,12 @@ class FactFinder:
         if i + 1 < len(doc) and doc[i].text in {",", "in"}:
             other = self.by_start.get(i + 1)
             # "Dandong, China" / "in North Korea": only a larger unit, so lists of cities are not read as nesting
+            # "as a neighbour of the Korean Peninsula, China persisted": a comma before the clause's subject
+            clause_subject = doc[i].text == "," and other.root.dep_ in {"nsubj", "nsubjpass"} \
+                if other is not None else False
             if other is not None and other.id_ != span.id_ and span.label_ in {"City", "Facility", "Region"} and (
-                    _coarse(other) == "State" or (other.label_ == "Region" and span.label_ != "Region")):
+                    _coarse(other) == "State" or (other.label_ == "Region" and span.label_ != "Region")) \
+                    and not clause_subject:
                 out.append((span.id_, "locatedIn", other.id_, False, span.start, other.end))
         j = span.start - 1
         if j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in PLACE_TYPE_NOUNS:
@@ -415,8 +421,8 @@ def background_facts(keys: set[str], classes: dict[str, str], gaz: dict[str, Act
         for role in actor.roles:
             members.append(Membership(key, role.of, role.title, role.start, role.end))
             current = role.held_in(year) if year is not None else role.end is None
-            if current:
-                add(key, role.relation, role.of)
+            if current and not (role.relation == "memberOf" and gaz[role.of].cls == "State"):
+                add(key, role.relation, role.of)  # a vice-president is of the state (country), not a member of it
     return facts, members
 
 

@@ -25,7 +25,7 @@ import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
 from ingest.model import speed_up
-from ingest.entities import ENTITIES, INFO, YEAR, Sentences, entity_key, load_rules
+from ingest.entities import EMBEDDED, ENTITIES, INFO, YEAR, Sentences, entity_key, load_rules
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
 from ingest.records import Document, Entity, Extraction, Fact, Mention
@@ -151,6 +151,12 @@ def to_records(doc: Doc, document: Document) -> Extraction:
         entities.append(Entity(key=key, label=label, cls=cls, aliases=aliases,
                                wikidata=actor.wikidata if actor else None, in_gazetteer=actor is not None,
                                mentions=tuple(ms)))
+    for key, start, end in doc.user_data.get(EMBEDDED, []):
+        if key not in mentions:  # named only inside a longer name: a mention all the same
+            actor = gaz[key]
+            entities.append(Entity(key=key, label=actor.label, cls=actor.cls, wikidata=actor.wikidata,
+                                   in_gazetteer=True, mentions=(mention(start, end),)))
+            mentions[key] = [entities[-1].mentions[0]]
     keys = {e.key for e in entities}
     classes = {e.key: e.cls for e in entities}
 
