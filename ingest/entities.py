@@ -152,6 +152,7 @@ class EntityResolver:
         mentions = self._staff_bodies(doc, mentions)
         mentions += self._descriptor_mentions(doc, mentions)
         mentions += self._leader_descriptions(doc, mentions)
+        mentions += self._title_descriptions(doc, mentions)
         self._metonymy(doc, mentions)
         mentions.sort(key=lambda m: m.start)
         spans = []
@@ -516,6 +517,27 @@ class EntityResolver:
             named = [m for m in mentions if m.key in leaders and m.start < span.start]
             if named:
                 out.append(_Mention(span.start, nxt + 1, named[-1].key, "Person", "descriptor"))
+        return out
+
+    def _title_descriptions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
+        """"the Chinese minister of Public Security" is the one person already named whose office that is."""
+        taken = _covered(mentions)
+        out = []
+        for span in doc.spans[DEMONYMS]:
+            end = span.end
+            while end < len(doc) and end - span.end < 7 and (doc[end].lower_ in _title_words() or (
+                    doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].is_title)
+                    or (doc[end].is_title and end > span.end and doc[end - 1].lower_ == "of")):
+                end += 1
+            if end == span.end or any(i in taken for i in range(span.start, end)) or \
+                    (end < len(doc) and doc[end].pos_ == "PROPN"):
+                continue  # no title, or a title before a name
+            words = {t.lower_ for t in doc[span.end:end] if t.is_alpha and t.lower_ != "of"}
+            named = {m.key for m in mentions if m.start < span.start and m.key in self.gaz and m.cls == "Person"
+                     and self.gaz[m.key].country == span.id_ and any(
+                         words <= set(r.title.lower().split()) for r in self.gaz[m.key].roles)}
+            if len(named) == 1 and len(words) > 1:
+                out.append(_Mention(span.start, end, named.pop(), "Person", "descriptor"))
         return out
 
     # ------------------------------------------------------------------ metonymy

@@ -171,6 +171,7 @@ class EventFinder:
         self.question_openers = set(r["question_openers"])
         self.reaction_classes = set(r["reaction_classes"])
         self.attending = set(r["attending_verbs"])
+        self.retinue = set(r["retinue_nouns"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -613,6 +614,15 @@ class EventFinder:
             for c in tok.children:
                 if c.dep_ == "prep" and c.lower_ == "of":
                     out += self._prep_objects(c)
+        elif tok.lemma_ in self.retinue and any(c.dep_ == "poss" and c.lower_ in self.person_pronouns for c in tok.children):
+            node = tok  # "Meng, minister of ..., and his party": the person the retinue is coordinated with
+            while node.dep_ in {"conj", "appos"} and node.head.i != node.i and node.i not in self.span_at:
+                node = node.head
+            leader = self.span_at.get(node.i)
+            person = leader.id_ if leader is not None and leader.label_ == "Person" else \
+                self._antecedent(next(c for c in tok.children if c.dep_ == "poss"))
+            if person:
+                out.append(person)  # "Meng and his party on a visit": Meng's party
         elif tok.lower_ in self.people:
             for c in tok.children:
                 if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < tok.i:
