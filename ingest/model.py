@@ -97,6 +97,31 @@ class ArrayMatcher:
         return self.plan.matches(doclike)
 
 
+def correct_lemmas(nlp: Language, exceptions: dict[str, dict[str, str]]) -> None:
+    """Add lemma exceptions (part of speech -> form -> lemma) to the model's rule lemmatizer.
+
+    >>> import spacy
+    >>> from ingest.pipeline import default_model
+    >>> nlp = spacy.load(default_model())
+    >>> correct_lemmas(nlp, {"verb": {"staged": "stage"}})
+    >>> [t.lemma_ for t in nlp("The army staged drills.")][2]
+    'stage'
+    """
+    # spaCy's own exception table does not help here: an exception that its rules also produce ("stage"
+    # beside "stag") keeps the rules' order, so the fix is applied before the rules
+    fixes = {(pos, form): lemma for pos, forms in exceptions.items() for form, lemma in forms.items()}
+    for _, step in nlp.pipeline:
+        if isinstance(step, Lemmatizer) and step.mode == "rule":
+            rule = step.lemmatize
+
+            def lemmatize(token: Token, rule=rule) -> list[str]:
+                fix = fixes.get((token.pos_.lower(), token.lower_))
+                return [fix] if fix is not None else rule(token)
+
+            lemmatize.memoized = getattr(rule, "memoized", False)  # type: ignore[attr-defined]
+            step.lemmatize = lemmatize
+
+
 def speed_up(nlp: Language) -> list[str]:
     """Speed up the model's attribute ruler and rule lemmatizer where they allow it; their names."""
     done = []

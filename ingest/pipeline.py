@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
-from ingest.model import speed_up
+from ingest.model import correct_lemmas, speed_up
 from ingest.entities import EMBEDDED, ENTITIES, INFO, YEAR, Sentences, entity_key, load_rules
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
@@ -63,6 +63,7 @@ def load_nlp(model: str | None = None) -> Language:
         raise ModelError(f"cannot load spaCy model {name!r}: {exc}") from exc
     speed_up(nlp)  # the same annotations, sooner; the attribute ruler's Matcher alone took a sixth of the time
     keep_hyphenated_verbs(nlp.tokenizer)
+    correct_lemmas(nlp, load_rules("lemmas.yaml"))
     nlp.add_pipe("yalu_lines", before="parser" if "parser" in nlp.pipe_names else None)
     nlp.add_pipe("yalu_entities")
     nlp.add_pipe("yalu_facts")
