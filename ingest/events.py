@@ -29,7 +29,7 @@ from spacy.vocab import Vocab
 from ingest.dates import DateValue, find_dates, parse_date, shift_date
 from ingest.entities import DATELINE, DEMONYMS, ENTITIES, INFO, Sentences, load_rules
 from ingest.records import Document, Event, Fact, Mention
-from ontology.actors import COARSE_CLASS
+from ontology.actors import COARSE_CLASS, load_gazetteer
 
 DATA = Path(__file__).resolve().parent / "data"
 EVENTS = "yalu_events"
@@ -305,9 +305,11 @@ class EventFinder:
         if tok.dep_ == "amod":
             return False  # "a sanctioned entity": a participle describing, not an event
         needs = row.get("needs")
-        if needs == "place":
+        if needs == "place":  # "arrived in Beijing", "arrived here" (where the dispatch was filed)
             return any(self._is_place(k) for p in tok.children if p.dep_ == "prep"
-                       and p.lower_ in {"in", "to", "at", "into"} for k in self._prep_objects(p))
+                       and p.lower_ in {"in", "to", "at", "into"} for k in self._prep_objects(p)) or (
+                bool(self.dateline and self.dateline["place"])
+                and any(c.dep_ == "advmod" and c.lower_ == "here" for c in tok.children))
         if needs == "at":
             return any(p.dep_ == "prep" and p.lower_ in {"at", "before"} for p in tok.children)
         if needs == "delegation":  # "led a Chinese delegation to Pyongyang"
@@ -553,6 +555,8 @@ class EventFinder:
         elif word in {"on", "against", "upon"}:
             if cls in {"Sanction", "Criticism", "MilitaryAction", "LegalAction", "Purge", "Protest"}:
                 roles["targets"] += actors
+        elif word == "for" and cls == "Visit":
+            place.extend(a for a in actors if self._is_place(a))  # "left Pyongyang for Beijing"
         elif word in {"to", "into"}:
             if cls == "Visit":
                 place.extend(a for a in actors if self._is_place(a))
@@ -560,7 +564,12 @@ class EventFinder:
             elif cls in {"Defection", "Criticism", "Statement", "Aid"}:
                 roles["targets"] += [a for a in actors if not self._is_city(a)]
         elif word in {"in", "at", "inside"}:
-            place.extend(a for a in actors if self._is_place(a))
+            found = [a for a in actors if self._is_place(a)]
+            if not found:  # "at the National Centre for the Performing Arts in Beijing"
+                found = [a for obj in prep.children if obj.dep_ == "pobj" for p in obj.children
+                         if p.dep_ == "prep" and p.lower_ in {"in", "at"} for a in self._prep_objects(p)
+                         if self._is_place(a)]
+            place.extend(found)
         elif word in {"from", "to"} and cls == "Trade":
             roles["participants"] += actors  # "imports from North Korea", "exports to the DPRK"
         elif word == "from" and cls in {"Statement", "Criticism", "Aid"}:
@@ -729,10 +738,10 @@ class EventFinder:
     # ------------------------------------------------------------------ modality
     def _habitual(self, verb: Token) -> bool:
         """"often met", "has been arguing for years": a cue on the verb or one step below it."""
-        for child in verb.children:
-            if child.lower_ in self.habitual or any(g.lower_ in self.habitual for g in child.children):
-                return True
-        return False
+        def cue(tok: Token) -> bool:  # "for years", not "to 15 years of hard labour"
+            return tok.lower_ in self.habitual and not any(c.dep_ == "nummod" for c in tok.children)
+
+        return any(cue(child) or any(cue(g) for g in child.children) for child in verb.children)
 
     def _date_spans(self, sent: Span) -> list[Span]:
         if sent.start not in self.date_cache:
@@ -872,16 +881,29 @@ def make_event_finder(nlp: Language, name: str) -> EventFinder:
 def _parse_dates(raw: dict, parse: Callable[[str], DateValue | None], base: DateValue | None) -> DateValue | None:
     """The event's date: an expression the document date resolves (``parse``) wins over an offset
     from the story's time ("A year earlier, ... in February 2016" is February 2016)."""
-    for item in raw["dates"]:
-        if not item["relative"]:
-            value = parse(item["text"])
-            if value is not None:
-                return value
+    values = [v for v in (parse(item["text"]) for item in raw["dates"] if not item["relative"]) if v is not None]
+    if values:  # "winter drills between Feb. 8 and 12": the most precise of the event's own dates
+        return max(values, key=lambda v: len(v.iso))
     for item in raw["dates"]:
         # "three weeks prior", "earlier in the year", "a year earlier": from the story's time
         value = shift_date(base, item["text"]) if base else None
         if value is not None:
             return value
+    return None
+
+
+def _site_state(place: str) -> str | None:
+    """The state a gazetteer place lies in ("sohae" -> "north_korea"), through its containing places."""
+    gaz = load_gazetteer()
+    seen: set[str] = set()
+    while place in gaz and place not in seen:
+        seen.add(place)
+        actor = gaz[place]
+        if actor.cls == "State":
+            return place
+        if actor.country:
+            return actor.country
+        place = actor.located_in
     return None
 
 
@@ -904,6 +926,7 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
     rules = load_rules("event_rules.yaml")
     inherit = rules.get("agent_inheritance", {})
     undated_merge = set(rules.get("undated_merge_classes", ()))
+    site_agent = set(rules.get("site_agent_classes", ()))
     related: dict[str, set[str]] = defaultdict(set)
     inside: dict[str, set[str]] = defaultdict(set)
     for f in facts:
@@ -974,6 +997,9 @@ def resolve_events(raw_events: list[dict], *, document: Document, anchor: dateti
         return list(reversed(by_class[cls][-CHAIN_WINDOW:]))  # bounded: long documents stay linear
 
     for raw in raw_events:
+        if not raw["agents"] and raw["cls"] in site_agent and raw["place"]:
+            # "the satellite was launched from Sohae": whoever holds the site launched it
+            raw["agents"] = [state] if (state := _site_state(raw["place"])) else []
         if not actors(raw) and raw["specific"] and raw["kind"] == "noun":
             donors = [m for cls in inherit.get(raw["cls"], ()) for m in by_class[cls][-1:]]
             donor = max(donors, key=lambda m: m["last_sentence"], default=None)
