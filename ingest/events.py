@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from ingest.dates import DateValue, find_dates, parse_date, shift_date
-from ingest.entities import DATELINE, DEMONYMS, ENTITIES, INFO, Sentences, load_rules
+from ingest.entities import DATELINE, DEMONYMS, EMBEDDED, ENTITIES, INFO, Sentences, load_rules
 from ingest.records import Document, Event, Fact, Mention
 from ontology.actors import COARSE_CLASS, load_gazetteer
 
@@ -147,6 +147,7 @@ class EventFinder:
 
     def __init__(self, nlp: Language):
         self.rows = {row["id"]: row for row in load_triggers()}
+        self.gaz = load_gazetteer()
         self.order = {key: n for n, key in enumerate(self.rows)}
         self.matcher = TriggerMatcher(nlp.vocab, {row["id"]: row["pattern"] for row in self.rows.values()})
         r = load_rules("event_rules.yaml")
@@ -172,6 +173,7 @@ class EventFinder:
         self.reaction_classes = set(r["reaction_classes"])
         self.attending = set(r["attending_verbs"])
         self.retinue = set(r["retinue_nouns"])
+        self.hearsay = set(r["hearsay_nouns"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -180,6 +182,7 @@ class EventFinder:
         self.span_at = {i: s for s in entities for i in range(s.start, s.end)}
         self.demonym_at = {i: s.id_ for s in doc.spans[DEMONYMS] for i in range(s.start, s.end)}
         self.known = {k for k, v in doc.user_data.get(INFO, {}).items() if v.get("gazetteer")}
+        self.embedded = doc.user_data.get(EMBEDDED, [])
         self.persons = [s for s in entities if s.label_ == "Person"]
         self.person_starts = [s.start for s in self.persons]
         self.coarse_of = {s.id_: COARSE_CLASS.get(s.label_) for s in entities}
@@ -276,6 +279,13 @@ class EventFinder:
             dates = self._dates(doc, tok, tok, triggers)
         if not specific and not anaphoric:
             return None
+        named = self.span_at.get(tok.i)
+        if named is not None:  # "the Eighth Congress of the WPK opened": the party holds it, not the congress
+            holders_of = [k for k, s, e in self.embedded if named.start <= s and e <= named.end] or [
+                p for p in [self.gaz[named.id_].part_of if named.id_ in self.gaz else None] if p]
+            for role in roles.values():
+                role[:] = [k for k in role if k != named.id_]
+            roles["agents"] += holders_of
         holders = {tok.i, anchor.i}
         if tok.dep_ in {"nsubj", "nsubjpass"}:
             holders.add(tok.head.i)  # "the meeting lasted 20 minutes"
@@ -511,7 +521,7 @@ class EventFinder:
                     roles["participants"] += actors
                 elif obj_role == "target":  # "shelled Yeonpyeong Island": where it happened
                     place.extend(a for a in actors if self._is_city(a))
-                    roles["targets"] += [a for a in actors if not self._is_city(a)]
+                    roles["targets"] += [a for a in actors if not self._is_city(a)] or self._owner_in(child)
                 else:
                     roles["participants"] += actors
             elif child.dep_ == "dative":
@@ -520,6 +530,16 @@ class EventFinder:
                 place.append(self.dateline["place"])  # "met here Thursday": where the dispatch was filed
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
+
+    def _owner_in(self, obj: Token) -> list[str]:
+        """Whose thing a verb acts on: "froze the assets of X", "banned imports of North Korean coal"."""
+        out: list[str] = []
+        for prep in obj.children:
+            if prep.dep_ == "prep" and prep.lower_ in {"of", "from"}:
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj":
+                        out += self._resolve(pobj) or [k for t in pobj.subtree for k in self._entity_or_demonym(t)]
+        return _unique(out)
 
     def _honoured(self, verb: Token) -> list[str]:
         """Who "a banquet in honour of Kim" honours, wherever the parse hangs the phrase."""
@@ -785,15 +805,17 @@ class EventFinder:
             if parent.lemma_ in REPORTING and node.dep_ == "ccomp":
                 break
             lemma = parent.lemma_.lower()
+            if node.dep_ in {"acl", "ccomp"} and lemma in self.hearsay:
+                return "speculative"  # "Reports that Kim met Hu were never confirmed"
+            # the governing word's own cues first: "may be preparing a test" is speculative, not planned
+            found = self._own_cues(parent) if parent.pos_ in {"VERB", "AUX", "NOUN", "ADJ"} else None
+            if found:
+                return found
             if lemma in self.negation_verbs:
                 return "negated"
             for name, words in self.cues:
                 if lemma in words or parent.lower_ in words:
                     return name
-            if parent.pos_ in {"VERB", "AUX", "NOUN", "ADJ"}:
-                found = self._own_cues(parent)
-                if found:
-                    return found
             if node.dep_ in {"nsubj", "nsubjpass", "csubj"}:
                 break
             node = parent
