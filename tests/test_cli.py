@@ -10,7 +10,7 @@ import re
 import networkx as nx
 import pytest
 from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import RDFS
+from rdflib.namespace import DCTERMS, RDFS
 
 from graph.app.cli import cli
 from graph.build import entity_iri
@@ -18,7 +18,7 @@ from graph.store import Store
 from graph.views.render import payload_from_html
 from ontology.namespace import YALU
 
-SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ unchanged, \d+ skipped, \d+ failed \(")
+SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ updated, \d+ unchanged, \d+ skipped, \d+ failed \(")
 GOOD_TEXT = "Xi Jinping met Kim Jong-un in Beijing."
 
 
@@ -61,10 +61,24 @@ def test_cli_bad_argument(yalu, args, fragment):
     assert_one_line_error(yalu(*args), fragment)
 
 
-def test_cli_bad_date(yalu, tmp_path):
+@pytest.mark.parametrize("date", ["2018-13-45", "2018-13", "18", "March 2018", "5 March 2018", "2018-3-5"])
+def test_cli_bad_date(yalu, tmp_path, date):
     (tmp_path / "a.txt").write_text(GOOD_TEXT)
-    assert_one_line_error(yalu("ingest", "--date", "2018-13-45", "a.txt"), "--date", "2018-13-45")
+    line = assert_one_line_error(yalu("ingest", "--date", date, "a.txt"), "--date", date)
+    assert "YYYY, YYYY-MM or YYYY-MM-DD" in line
     assert not (tmp_path / "store").exists(), "a bad option must fail before the store is touched"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("date", ["2018", "2018-03", "2018-03-05"])
+def test_cli_date_of_any_precision_is_stored_and_a_correction_updates_it(yalu, tmp_path, date):
+    (tmp_path / "a.txt").write_text(GOOD_TEXT)
+    first = yalu("ingest", "--date", "2017", "a.txt")
+    assert first.returncode == 0, first.stderr
+    again = yalu("ingest", "--date", date, "a.txt")
+    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 1 updated, 0 unchanged")
+    stored = yalu("query", "-f", "json", f"SELECT ?d WHERE {{ ?doc <{DCTERMS.date}> ?d }}")
+    assert [row["d"] for row in json.loads(stored.stdout)] == [date]
 
 
 def test_cli_missing_query_file(yalu, filled):
@@ -201,7 +215,7 @@ def test_cli_session_end_to_end(yalu, tmp_path):
     assert SUMMARY.match(ingest.stdout.splitlines()[-1])
     assert ingest.stdout.startswith("2 added")
     again = yalu("ingest", "a.txt")
-    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 1 unchanged")
+    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 0 updated, 1 unchanged")
 
     sparql = f"SELECT DISTINCT ?label WHERE {{ ?e a <{YALU.Person}> ; <{RDFS.label}> ?label }} ORDER BY ?label"
     people = json.loads(yalu("query", "-f", "json", sparql).stdout)
@@ -274,4 +288,4 @@ def test_cli_demo(yalu, tmp_path):
     payload = payload_from_html(page.read_text(encoding="utf-8"))
     assert {"Xi Jinping", "Kim Jong-un"} <= {node["label"] for node in payload["nodes"]}
     rerun = yalu("demo", "-o", page)  # a fresh store each time, not a second copy
-    assert re.search(r"^demo: 3 added, 0 replaced, 0 unchanged", rerun.stdout, re.M)
+    assert re.search(r"^demo: 3 added, 0 replaced, 0 updated, 0 unchanged", rerun.stdout, re.M)

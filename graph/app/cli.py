@@ -23,6 +23,7 @@ from graph.app.evaluate import format_report, load_gold, load_graph, score_graph
 from graph.app.serve import is_loopback, make_server
 from graph.store import (EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, bind_params, list_saved,
                          load_saved, open_store, query_with_timeout)
+from ingest.sources import document_date
 
 DEFAULT_STORE = "yalu-store"
 DEMO_DIR = Path(__file__).resolve().parents[2] / "ingest" / "demo"
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, store_path: str, model: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--title", help="Document title (overrides what the text says).")
 @click.option("--author", help="Author.")
-@click.option("--date", help="Publication date, ISO (YYYY-MM-DD).")
+@click.option("--date", help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--source", help="Source URL or citation.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="spaCy worker processes.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -82,11 +83,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
     """Read text, HTML or JSON Lines files (or directories, globs) into the store."""
     if scheduler and executor != "dask":
         raise Failure("--scheduler needs --executor dask")
-    if date:
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    date = _date_option(date)
     store = _store(ctx, read_only=False, need_documents=False)
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -120,6 +117,16 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
         raise Failure("nothing was ingested")
     if report.failed:
         ctx.exit(1)
+
+
+def _date_option(date: str | None) -> str | None:
+    """``--date`` as an ISO year, month or day; anything else is a one-line error."""
+    if date is None:
+        return None
+    iso = document_date(date)
+    if iso is None or iso != date.strip():
+        raise Failure(f"--date {date!r} is not an ISO date: give YYYY, YYYY-MM or YYYY-MM-DD")
+    return iso
 
 
 def _print_result(result: QueryResult, fmt: str) -> None:
@@ -309,7 +316,7 @@ def demo(ctx, output) -> None:
 @cli.command("eval")
 @click.argument("gold_path", metavar="GOLD.yaml")
 @click.argument("docs", nargs=-1, metavar="[DOC]...")
-@click.option("--date", help="Publication date of the DOCs, ISO (default: the gold's document.date).")
+@click.option("--date", help="Publication date of the DOCs, YYYY[-MM[-DD]] (default: the gold's document.date).")
 @click.option("--graph", "graph_file", metavar="FILE", help="Score this RDF file (ttl, nt, trig, nq, jsonld) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--verbose", is_flag=True, help="List what was missed and what was wrong.")
@@ -354,11 +361,7 @@ def _gold_date(gold: dict[str, Any]) -> str | None:
 
 
 def _ingest(docs: tuple[str, ...], date: str | None, *, model: str | None) -> Dataset:
-    if date:
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    date = _date_option(date)
     store = Store()
     report = ingest_paths(store, docs, date=date, model=model)
     for line in report.skipped:

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import multiprocessing
@@ -22,6 +23,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from graph.build import ntriples
 from graph.store import Store
+from graph.store.base import METADATA_FIELDS
 from ingest.records import Document, Extraction
 from ingest.sources import Skipped, iter_documents
 
@@ -36,6 +38,7 @@ class IngestReport:
     added: int = 0
     unchanged: int = 0
     replaced: int = 0
+    updated: int = 0  # texts already stored, whose metadata changed
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     words: int = 0
@@ -43,11 +46,11 @@ class IngestReport:
 
     @property
     def stored(self) -> int:
-        return self.added + self.unchanged + self.replaced
+        return self.added + self.unchanged + self.replaced + self.updated
 
     def summary(self) -> str:
         rate = self.words / self.seconds if self.seconds else 0.0
-        return (f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
+        return (f"{self.added} added, {self.replaced} replaced, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{len(self.skipped)} skipped, {len(self.failed)} failed "
                 f"({self.words} words in {self.seconds:.1f} s, {rate:.0f} words/s)")
 
@@ -92,7 +95,7 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
                 report.skipped.append(str(item))
                 unreported.append(item)
                 continue
-            yield item
+            yield with_stored_metadata(store, item)
 
     def tell_skipped() -> None:
         while unreported:
@@ -134,6 +137,19 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         store.optimize()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def with_stored_metadata(store: Store, document: Document) -> Document:
+    """``document`` with the title, author and date of its stored copy where it gives none.
+
+    A re-ingest changes what it gives (``--date`` corrected, a title added) and keeps the rest,
+    so that a text read again without flags does not lose the date it was stored with.
+    """
+    stored = store.document_metadata(document.id)
+    if stored is None:
+        return document
+    missing = {key: stored[key] for key in METADATA_FIELDS if getattr(document, key) is None and stored[key]}
+    return dataclasses.replace(document, **missing) if missing else document
 
 
 _DONE = object()
