@@ -111,10 +111,51 @@ def test_cli_bad_saved_query_parameters(yalu, filled, params, fragment):
     assert_one_line_error(yalu("query", "--saved", "actor-timeline", *params), fragment)
 
 
-@pytest.mark.parametrize("sparql", ["SELECT * WHERE {", "SELEKT ?x { ?x ?y ?z }", "SELECT ?x { ?x <not an iri> ?z }",
-                                    "SELECT * { ?s ?p ?o } LIMIT -1"])
-def test_cli_malformed_sparql(yalu, filled, sparql):
-    assert_one_line_error(yalu("query", sparql), "SPARQL")
+@pytest.mark.parametrize(("sparql", "explained", "marked"), [
+    ("SELECT * WHERE {", "not closed by }", ""),  # the caret after the end
+    ("SELEKT ?x { ?x ?y ?z }", 'not "SELEKT" (did you mean SELECT?)', "SELEKT"),
+    ("PREFIX x: <urn:x#>\nSELEC ?x { ?x x:y ?z }", "did you mean SELECT?", "SELEC"),
+    ("SELECT ?x { ?x <not an iri> ?z }", "not a valid IRI", "<not an iri>"),
+    ("SELECT * { ?s ?p ?o } LIMIT -1", "expected", "-"),
+    ("SELECT * { ?s ?p ?o } LIMT 3", "did you mean LIMIT?", "LIMT"),
+    ("SELECT ?e {\n  ?e a yalu:Meeting ;\n     foo:bar ?o }", 'the prefix "foo:" is not declared', "foo:bar"),
+])
+def test_cli_malformed_sparql_shows_the_line_a_caret_and_what_was_expected(yalu, filled, sparql, explained, marked):
+    result = yalu("query", sparql)
+    assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
+    first, source, caret = result.stderr.splitlines()
+    assert first.startswith("yalu: error: SPARQL syntax error at line ") and explained in first, first
+    row, column = (int(n) for n in re.search(r"line (\d+), column (\d+)", first).groups())
+    assert source == "  " + sparql.split("\n")[row - 1]
+    at = caret.index("^")
+    assert at == column + 1 and source[at:at + len(caret.strip())] == marked
+
+
+@pytest.mark.parametrize("prefix", ["yalu:", "rdf:", "rdfs:", "dcterms:", "prov:"])
+def test_cli_query_declares_the_common_prefixes(yalu, filled, prefix):
+    sparql = {"yalu:": "SELECT ?e { ?e a yalu:Meeting }", "rdf:": "SELECT ?e { ?e rdf:type ?c }",
+              "rdfs:": "SELECT ?e { ?e rdfs:label ?l }", "dcterms:": "SELECT ?d { ?d dcterms:title ?t }",
+              "prov:": "SELECT ?e { ?e prov:wasDerivedFrom ?m }"}[prefix]
+    result = yalu("query", "-f", "json", sparql)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)
+    declared = yalu("query", "-f", "json", "PREFIX rdfs: <urn:other#>\n" + sparql.replace(prefix, "rdfs:"))
+    assert declared.returncode == 0 and json.loads(declared.stdout) == [], "a query's own PREFIX wins"
+
+
+@pytest.mark.parametrize("fmt", ["table", "tsv"])
+def test_cli_query_piped_gives_whole_values(yalu, filled, fmt):
+    sparql = "SELECT ?s ?label { ?m yalu:sentence ?s . ?e rdfs:label ?label } ORDER BY DESC(STRLEN(?label)) LIMIT 3"
+    whole = yalu("query", "-f", "json", sparql)
+    rows = json.loads(whole.stdout)
+    assert rows and max(len(r["s"]) + len(r["label"]) for r in rows) > 60
+    result = yalu("query", "-f", fmt, sparql)
+    assert result.returncode == 0 and "\u2026" not in result.stdout
+    for row in rows:
+        assert row["s"] in result.stdout and row["label"] in result.stdout
+    if fmt == "tsv":
+        lines = result.stdout.splitlines()
+        assert lines[0] == "s\tlabel" and [line.split("\t") for line in lines[1:]] == [[r["s"], r["label"]] for r in rows]
 
 
 def test_cli_query_needs_exactly_one_source(yalu, filled):

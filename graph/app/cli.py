@@ -23,6 +23,7 @@ from graph.app.evaluate import format_report, load_gold, load_graph, score_graph
 from graph.app.serve import is_loopback, make_server
 from graph.store import (EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, bind_params, list_saved,
                          load_saved, open_store, query_with_timeout)
+from graph.store.sparql import readable_syntax_error, with_common_prefixes
 from ingest.sources import document_date
 
 DEFAULT_STORE = "yalu-store"
@@ -138,15 +139,33 @@ def _print_result(result: QueryResult, fmt: str) -> None:
         writer.writerow(result.columns)
         writer.writerows([["" if v is None else v for v in row] for row in result.rows])
         click.echo(buf.getvalue(), nl=False)
+    elif fmt == "tsv":
+        lines = ["\t".join(result.columns)]
+        lines += ["\t".join(_tsv_cell(v) for v in row) for row in result.rows]
+        click.echo("\n".join(lines))
     else:
         from rich.console import Console
         from rich.table import Table
 
+        cells = [["" if v is None else str(v) for v in row] for row in result.rows]
         table = Table(*result.columns, show_lines=False)
-        for row in result.rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console(soft_wrap=False, width=max(100, min(220, 30 * len(result.columns)))).print(table)
+        for row in cells:
+            table.add_row(*row)
+        if sys.stdout.isatty():
+            width = max(100, min(220, 30 * len(result.columns)))
+        else:  # piped or redirected: every value whole, one line a row, however wide
+            widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(result.columns)]
+            width = sum(widths) + 3 * len(widths) + 1
+            for column in table.columns:
+                column.no_wrap = True
+        Console(soft_wrap=False, width=width).print(table)
         click.echo(f"{len(result.rows)} row(s)")
+
+
+def _tsv_cell(value: Any) -> str:
+    """A value as one TSV field: tabs and line breaks escaped as \\t, \\n, \\r (and backslashes as \\\\)."""
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -165,11 +184,16 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--saved", help="Run a saved query by name (see --list).")
 @click.option("--param", "-p", "params", multiple=True, help="KEY=VALUE for a saved query's parameter.")
 @click.option("--list", "list_", is_flag=True, help="List the saved queries.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="table: cut to the terminal's width on a terminal, whole values otherwise.")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None, help="Seconds before the query is stopped.")
 @click.pass_context
 def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout) -> None:
-    """Answer a SPARQL query over the whole store."""
+    """Answer a SPARQL query over the whole store.
+
+    The prefixes yalu, rdf, rdfs, owl, xsd, prov, skos, org, time and dcterms are declared
+    for you; a syntax error is shown with its line and a caret under the fault.
+    """
     if list_:
         for q in list_saved():
             args = " ".join(f"--param {p.name}=…" for p in q.params)
@@ -193,6 +217,9 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
             raise Failure(str(exc).strip("'\"")) from None
         sparql = q.text
         hidden = {p.name for p in q.params}
+    written, shift = sparql, 0
+    if not saved:
+        sparql, shift = with_common_prefixes(sparql)
     store = _store(ctx, read_only=True)
     try:
         if timeout:
@@ -200,7 +227,10 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
         else:
             result = store.query(sparql, substitutions=substitutions)
     except (QueryError, TimeoutError) as exc:
-        raise Failure(str(exc)) from None
+        message = str(exc)
+        if "syntax error" in message:
+            message = readable_syntax_error(written, message, shift=shift)
+        raise Failure(message) from None
     if hidden & set(result.columns):  # a saved query's optional parameters are selected, not results
         keep = [i for i, c in enumerate(result.columns) if c not in hidden]
         result = QueryResult(columns=[result.columns[i] for i in keep],
