@@ -193,7 +193,7 @@ def test_serve_root_can_be_a_given_page(serve, store_path, tmp_path):
 
 @pytest.mark.parametrize("path, data, headers, status", [
     ("/nowhere", None, {}, 404),
-    ("/sparql", None, {}, 400),  # no query
+    ("/sparql?query=", None, {}, 400),  # an empty query
     ("/sparql?query=CLEAR%20ALL", None, {}, 400),  # an update is not a query
     ("/sparql?query=ASK%7B%7D&default-graph-uri=urn%3Ax", None, {}, 400),
     ("/sparql", b"query=ASK{}", {"Content-Type": "text/plain"}, 415),
