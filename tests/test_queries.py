@@ -59,7 +59,8 @@ def test_queries_every_saved_query_has_a_title_and_runs(store):
     for q in list_saved():
         assert q.title and q.description, q.name
         values = {p.name: {"name": "Kim Jong-un", "a": "Xi Jinping", "b": "Kim Jong-un", "role": "president",
-                           "year": "2016", "since": "2000", "until": "2030", "days": "365"}[p.name] for p in q.params}
+                           "year": "2016", "since": "2000", "until": "2030", "days": "365", "by": "text"}[p.name]
+                  for p in q.params}
         result = store.query(q.text, substitutions=bind_params(q, values))
         assert set(values).isdisjoint(result.columns), q.name
         assert result.rows, q.name  # the fixture has an answer for every saved query
@@ -157,3 +158,15 @@ def test_queries_co_occurrence_and_fact_sources(store):
     rows = store.query(facts.text, substitutions=bind_params(facts, {"name": "Xi Jinping"})).records()
     assert {(r["predicate"], r["object"], r["assertedBy"]) for r in rows} == \
         {("country", "China", "gazetteer"), ("title", "President", "text")}
+
+
+@pytest.mark.parametrize(("by", "expected"), [("text", {"text"}), ("gazetteer", {"gazetteer"}),
+                                              (None, {"text", "gazetteer"})])
+def test_queries_stated_facts_by_who_asserts_them(store, by, expected):
+    q = load_saved("stated-facts")
+    rows = store.query(q.text, substitutions=bind_params(q, {"by": by} if by else {})).records()
+    assert {r["assertedBy"] for r in rows} == expected
+    stated = [r for r in rows if r["assertedBy"] == "text"]
+    assert all(r["sentence"] == TEXT for r in stated)
+    assert (("Xi Jinping", "title", "President") in {(r["subject"], r["predicate"], r["object"]) for r in stated}) \
+        == ("text" in expected)

@@ -278,11 +278,17 @@ def _restrict_to_query(store: Store, g, sparql: str):
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted([*EXPORT_FORMATS, "graphml", "gexf", "csv"])),
               default="ttl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (stdout without it).")
+@click.option("--only-stated", is_flag=True,
+              help="Only what the documents state: no gazetteer background, inferred facts or gazetteer roles.")
 @click.pass_context
-def export(ctx, fmt, output) -> None:
+def export(ctx, fmt, output, only_stated) -> None:
     """Export the whole graph (with the ontology's axioms) for other tools."""
     store = _store(ctx, read_only=True)
-    if fmt in EXPORT_FORMATS:
+    if only_stated:
+        from graph.views.exports import export_stated
+
+        text = export_stated(store, fmt)
+    elif fmt in EXPORT_FORMATS:
         text = store.export(fmt)
     else:
         from graph.views.exports import export_network

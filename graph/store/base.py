@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from graph.build import graph_iri
 from ingest.records import Document
@@ -84,6 +84,24 @@ def drop_graph(graph_name: str) -> str:
             f"DROP SILENT GRAPH <{graph_name}> ;\n")
 
 
+def serialize_dataset(ds: Dataset, fmt: str) -> str:
+    """``ds`` as text: ``ttl`` and ``nt`` merge the graphs, ``trig``, ``nq`` and ``jsonld`` keep them.
+
+    Raises:
+        ValueError: for an unknown format.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if fmt in {"ttl", "nt"}:
+        union = Graph()
+        union.bind("yalu", YALU)
+        for ctx in ds.graphs():
+            union += ctx
+        return union.serialize(format=EXPORT_FORMATS[fmt])
+    ds.bind("yalu", YALU)
+    return ds.serialize(format=EXPORT_FORMATS[fmt])
+
+
 class BaseStore:
     """The queries a store asks of itself, written once for the embedded and the remote store."""
 
@@ -140,18 +158,7 @@ class BaseStore:
         Raises:
             ValueError: for an unknown format.
         """
-        if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-        ds = self.dataset()
-        if fmt in {"ttl", "nt"}:
-            union = Graph()
-            union.bind("yalu", YALU)
-            for ctx in ds.graphs():
-                union += ctx
-            text = union.serialize(format=EXPORT_FORMATS[fmt])
-        else:
-            ds.bind("yalu", YALU)
-            text = ds.serialize(format=EXPORT_FORMATS[fmt])
+        text = serialize_dataset(self.dataset(), fmt)
         if destination is None:
             return text
         if isinstance(destination, (str, Path)):
