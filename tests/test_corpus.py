@@ -65,6 +65,18 @@ def test_corpus_reingest_with_other_metadata_updates_it_and_the_dates_it_gives(t
     assert store.document_metadata(doc["hash"])["date"] == "2018-06"
 
 
+def test_corpus_reingest_without_flags_keeps_what_flags_set(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Talks in Dandong\n\n4 May 2018\n\n" + MAY, encoding="utf-8")  # the text has a date
+    store = Store()
+    ingest_paths(store, [path], date="2019-01")
+    again = ingest_paths(store, [path])
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert [str(d["date"]) for d in store.documents()] == ["2019-01"]
+    told = ingest_paths(store, [path], date="2018-05-04")
+    assert told.updated == 1 and [str(d["date"]) for d in store.documents()] == ["2018-05-04"]
+
+
 def test_corpus_changed_source_replaces_its_old_version(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text(ONE, encoding="utf-8")
