@@ -204,3 +204,14 @@ def test_exports_network_fact_edges_say_who_asserts_them(mixed):
              for e, info in zip(payload["edges"], payload["edgeInfo"])}
     assert kinds[(ID + "pak_sol_test", "country", ID + "china")] == "background"
     assert kinds[(ID + "li_wei_test", "affiliatedWith", ID + "pak_sol_test")] == "fact"
+
+
+def test_exports_csv_keeps_undated_events_in_the_order_of_their_report():
+    s = Store()
+    s.add(_extraction())  # a meeting dated 2021-05-04, reported 2021-05-05
+    doc = Document.from_text("Li Wei met Pak Sol again.", title="Undated", date="2020-11")
+    m = Mention(doc.id, 0, doc.text, 0, 6, "Li Wei")
+    s.add(Extraction(doc, entities=(Entity("li_wei_test", "Li Wei", "Person", mentions=(m,)),),
+                     events=(Event("e1", "Meeting", "met", agents=("li_wei_test",), mentions=(m,)),)))
+    rows = list(csv.DictReader(io.StringIO(export_network(s, "csv"))))
+    assert [(r["date"], r["reported"]) for r in rows] == [("", "2020-11"), ("2021-05-04", "2021-05-05")]

@@ -6,7 +6,7 @@ attributes those formats allow; the CSV has one row per event, from a saved SPAR
     >>> from graph.store import Store
     >>> text = export_network(Store(), "csv")
     >>> text.splitlines()[0]
-    'event,class,date,modality,agents,participants,targets,place,trigger,sentence,document'
+    'event,class,date,reported,modality,agents,participants,targets,place,trigger,sentence,document'
 """
 from __future__ import annotations
 
@@ -117,8 +117,9 @@ def export_stated(store: Store, fmt: str) -> str:
 
 
 def events_csv(store: Store) -> str:
-    """One CSV row per event: IRI, class, date, modality, agents, participants, targets,
-    place, trigger, source sentence(s) and document title."""
+    """One CSV row per event: IRI, class, date (the text's; empty when it gives none), reported
+    (its document's date), modality, agents, participants, targets, place, trigger, source
+    sentence(s) and document title, in the order of the date, else the report's."""
     result = store.query(_events_table_query())
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
