@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import yaml
 
-__all__ = ["DateValue", "parse_date", "shift_date", "find_dates"]
+__all__ = ["DateValue", "PartialAnchor", "anchor_of", "parse_date", "shift_date", "find_dates"]
 
 _DATA_FILE = Path(__file__).resolve().parent / "data" / "dates.yaml"
 
@@ -87,6 +87,55 @@ class DateValue:
     def xsd(self) -> str:
         """The XML Schema datatype local name: ``gYear``, ``gYearMonth`` or ``date``."""
         return _XSD[self.precision]
+
+
+class PartialAnchor(datetime.date):
+    """A document date known to the year or month only: the last day of that period, with its precision.
+
+    News reports the past, so a partial expression ("in May", "on 17 February") is completed as
+    at the end of the period; one that needs a finer anchor than the document gives
+    ("yesterday", "on Monday", "last week", "last month" against a year) stays unresolved.
+    """
+
+    precision: str
+
+    @classmethod
+    def of(cls, value: DateValue) -> PartialAnchor:
+        """The anchor standing for a year or month ``value``."""
+        year, *rest = (int(p) for p in value.iso.split("-"))
+        month = rest[0] if rest else 12
+        anchor = cls(year, month, calendar.monthrange(year, month)[1])
+        anchor.precision = value.precision
+        return anchor
+
+
+def anchor_of(iso: str | None) -> datetime.date | None:
+    """The anchor for a document date of any precision (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``).
+
+    Args:
+        iso: the document's ISO date, or None.
+
+    Returns:
+        A plain date for a day, a :class:`PartialAnchor` for a year or month, None for anything else.
+
+    Example:
+        >>> anchor_of("2017-05"), anchor_of("2017-05").precision
+        (PartialAnchor(2017, 5, 31), 'month')
+    """
+    if not isinstance(iso, str):
+        return None
+    for precision in ("day", "month", "year"):
+        if _ISO_RE[precision].fullmatch(iso):
+            try:
+                value = DateValue(iso, precision)
+            except ValueError:
+                return None
+            return datetime.date.fromisoformat(iso) if precision == "day" else PartialAnchor.of(value)
+    return None
+
+
+def _precision(anchor: datetime.date) -> str:
+    return getattr(anchor, "precision", "day")
 
 
 # --------------------------------------------------------------------------- data
@@ -507,6 +556,8 @@ def _h_relative_period(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> D
     rel, period = _rel_of(g, v), v.periods.get(_key(g["period"] or ""))
     if anchor is None or rel is None or period is None:
         return None
+    if _RANK[_precision(anchor)] < _RANK["day" if period == "week" else period]:
+        return None
     if period == "year":
         return _make(anchor.year + rel)
     if period == "month":
@@ -519,7 +570,7 @@ def _h_relative_period(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> D
 def _h_weekday(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> DateValue | None:
     """"Monday", "last Tuesday", "next Friday": the nearest such day to the document date."""
     weekday = v.weekdays.get(_key(g["weekday"] or ""))
-    if anchor is None or weekday is None:
+    if anchor is None or weekday is None or _precision(anchor) != "day":
         return None
     rel = _rel_of(g, v)
     if _g(g, "rel") is not None and rel is None:
@@ -530,7 +581,7 @@ def _h_weekday(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> DateValue
 
 def _h_relative_day(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> DateValue | None:
     offset = v.relative_days.get(_key(g["relday"] or ""))
-    if anchor is None or offset is None:
+    if anchor is None or offset is None or _precision(anchor) != "day":
         return None
     day = _add_days(anchor, offset)
     return _of_date(day, "day") if day else None
@@ -547,7 +598,7 @@ def _h_ago(g: _Groups, anchor: datetime.date | None, v: _Vocab) -> DateValue | N
     """"three weeks ago", "two years ago" against the document date."""
     if anchor is None:
         return None
-    base = _of_date(anchor, "day")
+    base = _of_date(anchor, _precision(anchor))
     return None if base is None else _apply_count(base, g, v)
 
 

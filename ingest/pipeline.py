@@ -25,6 +25,7 @@ import ingest.entities  # noqa: F401  (registers the yalu_entities factory)
 import ingest.events  # noqa: F401  (registers the yalu_events factory)
 import ingest.facts  # noqa: F401  (registers the yalu_facts factory)
 from ingest.model import correct_lemmas, speed_up
+from ingest.dates import anchor_of
 from ingest.entities import EMBEDDED, ENTITIES, INFO, YEAR, Sentences, entity_key, load_rules
 from ingest.events import AUTHOR, EVENTS, resolve_events
 from ingest.facts import FACTS, background_facts, inferred_facts
@@ -111,12 +112,8 @@ def _tokens(document: Document, nlp: Language) -> Doc:
 
 
 def _anchor(document: Document) -> datetime.date | None:
-    if not document.date:
-        return None
-    try:
-        return datetime.date.fromisoformat(document.date[:10])
-    except ValueError:
-        return None
+    """The document date to resolve partial dates against; a year or a month is a partial anchor."""
+    return anchor_of(document.date[:10]) if document.date else None
 
 
 def to_records(doc: Doc, document: Document) -> Extraction:

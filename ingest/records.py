@@ -23,7 +23,7 @@ class Document:
     text: str
     title: str | None = None
     author: str | None = None
-    date: str | None = None  # ISO date of publication
+    date: str | None = None  # ISO date of publication: YYYY, YYYY-MM or YYYY-MM-DD
     source: str | None = None  # path or URL
 
     @classmethod

@@ -78,6 +78,11 @@ _DATE = re.compile(
     rf"|\b(?P<mm>{_MONTH})\b\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
+_PARTIAL_ISO = re.compile(r"(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?")  # a year or month, as --date gives it
+_FIRST_PARAGRAPH_LINE = re.compile(r"\s*([^\n]+)\n[ \t]*\n\s*\S")  # a first line that is a paragraph of its own
+# "PLACE, DATE (AGENCY) -- text": a place of capitalised words, a comma, then the date before the dash
+_DATELINE = re.compile(r"(?:[A-Z][\w.'-]*\s){0,3}[A-Z][\w.'-]*,\s*([^\n]{4,60}?)\s*(?:--|[-\u2013\u2014])\s")
+_HEADLINE_WORDS = 15  # longest sentence-case first line still read as a headline
 _BYLINE = re.compile(r"^(?:written\s+by|by|authors?\s*:)\s+(?P<name>.+)$", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?]\s")  # "Gen. Kim" and "N. Korea" are not sentence ends
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[.'\u2019-])*")
@@ -207,8 +212,8 @@ def iter_documents(
         paths: files, directories or glob patterns (a single one is accepted too).
         title: title for every document, overriding what is read from the input.
         author: author for every document, overriding what is read from the input.
-        date: publication date for every document; normalised to ``YYYY-MM-DD``, and ignored
-            (the date read from the input is kept) when it does not parse as a full date.
+        date: publication date for every document: a year, a month or a day (see
+            ``document_date``), ignored (the date read from the input is kept) when it does not parse.
         source: source for every document, instead of its path or URL.
 
     Returns:
@@ -228,7 +233,7 @@ def iter_documents(
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    overrides = {"title": title, "author": author, "date": _iso_date(date), "source": source}
+    overrides = {"title": title, "author": author, "date": document_date(date), "source": source}
     seen: set[str] = set()
     for item in _expand(paths):
         if isinstance(item, Skipped):
@@ -352,11 +357,14 @@ def metadata_from_text(text: str) -> dict[str, str | None]:
     Only the first non-empty lines are read. The title is the first of the first 10 lines that
     looks like a headline: at most 200 characters and two words, not boilerplate (such as "You
     are here"), not a byline or a dateline, not ending with a period, and mostly Title Case or
-    containing a colon (a Markdown ``# heading`` needs neither). The author is the name of a
+    containing a colon (a Markdown ``# heading`` needs neither); failing that, a first line in
+    sentence case ("Kim visits Beijing for talks") is the title when a blank line follows it and
+    it reads as a headline apart from its capitals (at most 15 words). The author is the name of a
     "By NAME" line, or else a line right after the title that is just a 2–4-word proper name.
     The date is the first full date (day, month and year: ``2016-09-05``, ``5 September 2016``,
     ``September 5, 2016``) on a short line (at most 120 characters) of the first 15; a date
-    inside a paragraph usually dates an event, not the article.
+    inside a paragraph usually dates an event, not the article, except in a news dateline that
+    opens the first paragraph ("PYONGYANG, May 5, 2017 (KCNA) -- ...").
 
     Args:
         text: the document text.
@@ -377,7 +385,11 @@ def metadata_from_text(text: str) -> dict[str, str | None]:
         following = lines[title_at + 1]
         author = following if _is_proper_name(following) else None
     found_date = next((d for line in lines if len(line) <= _DATELINE_CHARS and (d := _iso_date(line))), None)
+    if found_date is None:
+        found_date = next((d for line in lines[:3] if (m := _DATELINE.match(line)) and (d := _iso_date(m[1]))), None)
     title = None if title_at is None else lines[title_at].lstrip("#").strip()
+    if title is None and (first := _FIRST_PARAGRAPH_LINE.match(text)) and _is_headline(first[1], sentence_case=True):
+        title = first[1].strip()
     return {"title": title, "author": author, "date": found_date}
 
 
@@ -591,7 +603,7 @@ def _merge(*layers: Mapping[str, str | None]) -> dict[str, str | None]:
     for key in ("title", "author", "date"):
         values = (_string(layer.get(key)) for layer in layers)
         if key == "date":
-            values = (_iso_date(value) for value in values)
+            values = (document_date(value) for value in values)
         merged[key] = next((value for value in values if value), None)
     return merged
 
@@ -868,7 +880,31 @@ def _iso_date(value: str | None) -> str | None:
     return None
 
 
-def _is_headline(line: str) -> bool:
+def document_date(value: str | None) -> str | None:
+    """A publication date as ISO at the precision given: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    A year or month is accepted only as ISO (a bare number in a text is no date); a full date
+    in any form ``_iso_date`` reads.
+
+    Args:
+        value: what a flag, a JSON record or the text gave.
+
+    Returns:
+        The ISO date, or None when ``value`` is none of those.
+
+    Example:
+        >>> [document_date(v) for v in ("2017", "2017-05", "5 May 2017", "2017-13", "May")]
+        ['2017', '2017-05', '2017-05-05', None, None]
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if match := _PARTIAL_ISO.fullmatch(value):
+        return value if int(match["year"]) > 0 else None
+    return _iso_date(value)
+
+
+def _is_headline(line: str, *, sentence_case: bool = False) -> bool:
     heading = line.startswith("#")  # a Markdown heading says so itself
     line = line.lstrip("#").strip() if heading else line
     if len(line) > 200 or line.rstrip("\"'\u201d\u2019)").endswith((".", ",", ";", ":")):
@@ -880,6 +916,8 @@ def _is_headline(line: str) -> bool:
         return False
     if heading or (":" in line and len(line.split()) >= 3):
         return True
+    if sentence_case:
+        return line[:1].isupper() and len(words) >= 3 and len(line.split()) <= _HEADLINE_WORDS
     significant = [word.lstrip("\"'\u201c\u2018(") for word in words]
     significant = [word for word in significant if word.lower() not in _SMALL_WORDS]
     capitalised = sum(word[:1].isupper() for word in significant)

@@ -10,7 +10,7 @@ import re
 import networkx as nx
 import pytest
 from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import RDFS
+from rdflib.namespace import DCTERMS, RDFS
 
 from graph.app.cli import cli
 from graph.build import entity_iri
@@ -18,7 +18,7 @@ from graph.store import Store
 from graph.views.render import payload_from_html
 from ontology.namespace import YALU
 
-SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ unchanged, \d+ skipped, \d+ failed \(")
+SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ updated, \d+ unchanged, \d+ skipped, \d+ failed \(")
 GOOD_TEXT = "Xi Jinping met Kim Jong-un in Beijing."
 
 
@@ -61,10 +61,24 @@ def test_cli_bad_argument(yalu, args, fragment):
     assert_one_line_error(yalu(*args), fragment)
 
 
-def test_cli_bad_date(yalu, tmp_path):
+@pytest.mark.parametrize("date", ["2018-13-45", "2018-13", "18", "March 2018", "5 March 2018", "2018-3-5"])
+def test_cli_bad_date(yalu, tmp_path, date):
     (tmp_path / "a.txt").write_text(GOOD_TEXT)
-    assert_one_line_error(yalu("ingest", "--date", "2018-13-45", "a.txt"), "--date", "2018-13-45")
+    line = assert_one_line_error(yalu("ingest", "--date", date, "a.txt"), "--date", date)
+    assert "YYYY, YYYY-MM or YYYY-MM-DD" in line
     assert not (tmp_path / "store").exists(), "a bad option must fail before the store is touched"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("date", ["2018", "2018-03", "2018-03-05"])
+def test_cli_date_of_any_precision_is_stored_and_a_correction_updates_it(yalu, tmp_path, date):
+    (tmp_path / "a.txt").write_text(GOOD_TEXT)
+    first = yalu("ingest", "--date", "2017", "a.txt")
+    assert first.returncode == 0, first.stderr
+    again = yalu("ingest", "--date", date, "a.txt")
+    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 1 updated, 0 unchanged")
+    stored = yalu("query", "-f", "json", f"SELECT ?d WHERE {{ ?doc <{DCTERMS.date}> ?d }}")
+    assert [row["d"] for row in json.loads(stored.stdout)] == [date]
 
 
 def test_cli_missing_query_file(yalu, filled):
@@ -97,10 +111,51 @@ def test_cli_bad_saved_query_parameters(yalu, filled, params, fragment):
     assert_one_line_error(yalu("query", "--saved", "actor-timeline", *params), fragment)
 
 
-@pytest.mark.parametrize("sparql", ["SELECT * WHERE {", "SELEKT ?x { ?x ?y ?z }", "SELECT ?x { ?x <not an iri> ?z }",
-                                    "SELECT * { ?s ?p ?o } LIMIT -1"])
-def test_cli_malformed_sparql(yalu, filled, sparql):
-    assert_one_line_error(yalu("query", sparql), "SPARQL")
+@pytest.mark.parametrize(("sparql", "explained", "marked"), [
+    ("SELECT * WHERE {", "not closed by }", ""),  # the caret after the end
+    ("SELEKT ?x { ?x ?y ?z }", 'not "SELEKT" (did you mean SELECT?)', "SELEKT"),
+    ("PREFIX x: <urn:x#>\nSELEC ?x { ?x x:y ?z }", "did you mean SELECT?", "SELEC"),
+    ("SELECT ?x { ?x <not an iri> ?z }", "not a valid IRI", "<not an iri>"),
+    ("SELECT * { ?s ?p ?o } LIMIT -1", "expected", "-"),
+    ("SELECT * { ?s ?p ?o } LIMT 3", "did you mean LIMIT?", "LIMT"),
+    ("SELECT ?e {\n  ?e a yalu:Meeting ;\n     foo:bar ?o }", 'the prefix "foo:" is not declared', "foo:bar"),
+])
+def test_cli_malformed_sparql_shows_the_line_a_caret_and_what_was_expected(yalu, filled, sparql, explained, marked):
+    result = yalu("query", sparql)
+    assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
+    first, source, caret = result.stderr.splitlines()
+    assert first.startswith("yalu: error: SPARQL syntax error at line ") and explained in first, first
+    row, column = (int(n) for n in re.search(r"line (\d+), column (\d+)", first).groups())
+    assert source == "  " + sparql.split("\n")[row - 1]
+    at = caret.index("^")
+    assert at == column + 1 and source[at:at + len(caret.strip())] == marked
+
+
+@pytest.mark.parametrize("prefix", ["yalu:", "rdf:", "rdfs:", "dcterms:", "prov:"])
+def test_cli_query_declares_the_common_prefixes(yalu, filled, prefix):
+    sparql = {"yalu:": "SELECT ?e { ?e a yalu:Meeting }", "rdf:": "SELECT ?e { ?e rdf:type ?c }",
+              "rdfs:": "SELECT ?e { ?e rdfs:label ?l }", "dcterms:": "SELECT ?d { ?d dcterms:title ?t }",
+              "prov:": "SELECT ?e { ?e prov:wasDerivedFrom ?m }"}[prefix]
+    result = yalu("query", "-f", "json", sparql)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)
+    declared = yalu("query", "-f", "json", "PREFIX rdfs: <urn:other#>\n" + sparql.replace(prefix, "rdfs:"))
+    assert declared.returncode == 0 and json.loads(declared.stdout) == [], "a query's own PREFIX wins"
+
+
+@pytest.mark.parametrize("fmt", ["table", "tsv"])
+def test_cli_query_piped_gives_whole_values(yalu, filled, fmt):
+    sparql = "SELECT ?s ?label { ?m yalu:sentence ?s . ?e rdfs:label ?label } ORDER BY DESC(STRLEN(?label)) LIMIT 3"
+    whole = yalu("query", "-f", "json", sparql)
+    rows = json.loads(whole.stdout)
+    assert rows and max(len(r["s"]) + len(r["label"]) for r in rows) > 60
+    result = yalu("query", "-f", fmt, sparql)
+    assert result.returncode == 0 and "\u2026" not in result.stdout
+    for row in rows:
+        assert row["s"] in result.stdout and row["label"] in result.stdout
+    if fmt == "tsv":
+        lines = result.stdout.splitlines()
+        assert lines[0] == "s\tlabel" and [line.split("\t") for line in lines[1:]] == [[r["s"], r["label"]] for r in rows]
 
 
 def test_cli_query_needs_exactly_one_source(yalu, filled):
@@ -201,7 +256,7 @@ def test_cli_session_end_to_end(yalu, tmp_path):
     assert SUMMARY.match(ingest.stdout.splitlines()[-1])
     assert ingest.stdout.startswith("2 added")
     again = yalu("ingest", "a.txt")
-    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 1 unchanged")
+    assert again.returncode == 0 and again.stdout.startswith("0 added, 0 replaced, 0 updated, 1 unchanged")
 
     sparql = f"SELECT DISTINCT ?label WHERE {{ ?e a <{YALU.Person}> ; <{RDFS.label}> ?label }} ORDER BY ?label"
     people = json.loads(yalu("query", "-f", "json", sparql).stdout)
@@ -274,4 +329,4 @@ def test_cli_demo(yalu, tmp_path):
     payload = payload_from_html(page.read_text(encoding="utf-8"))
     assert {"Xi Jinping", "Kim Jong-un"} <= {node["label"] for node in payload["nodes"]}
     rerun = yalu("demo", "-o", page)  # a fresh store each time, not a second copy
-    assert re.search(r"^demo: 3 added, 0 replaced, 0 unchanged", rerun.stdout, re.M)
+    assert re.search(r"^demo: 3 added, 0 replaced, 0 updated, 0 unchanged", rerun.stdout, re.M)

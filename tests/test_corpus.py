@@ -45,6 +45,38 @@ def test_corpus_paths_report_skips_and_words(tmp_path):
     assert store.documents()[0]["date"] == "2018-03-28"
 
 
+MAY = "Kim Jong-un visited Beijing in May."
+EVENT_DATES = "SELECT ?date WHERE { ?e <https://w3id.org/yalu/ontology#date> ?date }"
+
+
+def test_corpus_reingest_with_other_metadata_updates_it_and_the_dates_it_gives(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(MAY, encoding="utf-8")
+    store = Store()
+    ingest_paths(store, [path], date="2017")
+    assert [str(d) for d, in store.query(EVENT_DATES).rows] == ["2017-05"]
+    report = ingest_paths(store, [path], date="2018-06", title="Kim in Beijing")
+    assert (report.updated, report.unchanged, report.added) == (1, 0, 0) and "1 updated" in report.summary()
+    assert [str(d) for d, in store.query(EVENT_DATES).rows] == ["2018-05"]
+    (doc,) = store.documents()
+    assert (str(doc["date"]), doc["title"]) == ("2018-06", "Kim in Beijing")
+    again = ingest_paths(store, [path])  # no flags: what was stored stays
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert store.document_metadata(doc["hash"])["date"] == "2018-06"
+
+
+def test_corpus_reingest_without_flags_keeps_what_flags_set(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Talks in Dandong\n\n4 May 2018\n\n" + MAY, encoding="utf-8")  # the text has a date
+    store = Store()
+    ingest_paths(store, [path], date="2019-01")
+    again = ingest_paths(store, [path])
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert [str(d["date"]) for d in store.documents()] == ["2019-01"]
+    told = ingest_paths(store, [path], date="2018-05-04")
+    assert told.updated == 1 and [str(d["date"]) for d in store.documents()] == ["2018-05-04"]
+
+
 def test_corpus_changed_source_replaces_its_old_version(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text(ONE, encoding="utf-8")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import dates
-from ingest.dates import DateValue, find_dates, parse_date, shift_date
+from ingest.dates import DateValue, anchor_of, find_dates, parse_date, shift_date
 
 D = datetime.date
 SEP_2016 = D(2016, 9, 5)  # a Monday
@@ -210,6 +210,42 @@ def test_dates_relative_to_document_date(
     text: str, anchor: datetime.date, iso: str, precision: str
 ) -> None:
     assert parse_date(text, anchor=anchor) == DateValue(iso, precision)
+
+
+PARTIAL_ANCHOR = [  # a document dated to the year or month only
+    ("in May", "2017", "2017-05", "month"),
+    ("on 17 December", "2017", "2017-12-17", "day"),  # the year's end: not pushed back a year
+    ("on 17 February", "2017-05", "2017-02-17", "day"),
+    ("last year", "2017-05", "2016", "year"),
+    ("this year", "2017", "2017", "year"),
+    ("last month", "2017-05", "2017-04", "month"),
+    ("two years ago", "2017", "2015", "year"),
+    ("last month", "2017", None, None),  # needs a month
+    ("last week", "2017-05", None, None),  # needs a day
+    ("yesterday", "2017-05", None, None),
+    ("today", "2017", None, None),
+    ("on Monday", "2017-05", None, None),
+    ("6 January 2016", "2017", "2016-01-06", "day"),  # explicit dates need no anchor
+]
+
+
+@pytest.mark.parametrize(("text", "document_date", "iso", "precision"), PARTIAL_ANCHOR)
+def test_dates_partial_document_date_resolves_as_finely_as_it_is_known(
+    text: str, document_date: str, iso: str | None, precision: str | None
+) -> None:
+    expected = None if iso is None else DateValue(iso, precision)
+    assert parse_date(text, anchor=anchor_of(document_date)) == expected
+
+
+@pytest.mark.parametrize(("iso", "precision"), [("2017", "year"), ("2016-02", "month"), ("2016-02-29", "day")])
+def test_dates_anchor_of_keeps_the_precision(iso: str, precision: str) -> None:
+    anchor = anchor_of(iso)
+    assert getattr(anchor, "precision", "day") == precision and anchor.isoformat().startswith(iso)
+
+
+@pytest.mark.parametrize("iso", [None, "", "2017-13", "2015-02-29", "May 2017", "17", "2017-05-05T10:00"])
+def test_dates_anchor_of_bad_input_gives_none(iso: str | None) -> None:
+    assert anchor_of(iso) is None
 
 
 def test_dates_anchor_may_be_a_datetime() -> None:

@@ -424,3 +424,25 @@ def test_ontology_coverage_command_prints_the_table():
                          check=False)
     assert out.returncode == 0, out.stderr
     assert "| PRC ambassadors to the DPRK |" in out.stdout
+
+
+# ---------------------------------------------------------------- the HTML reference (make docs)
+
+DOCS_HTML = ROOT / "docs" / "ontology.html"
+
+
+@pytest.mark.parametrize("kind", [OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty])
+def test_ontology_reference_documents_every_term(onto, kind):
+    html = DOCS_HTML.read_text(encoding="utf-8")
+    terms = {str(s) for s in onto.subjects(RDF.type, kind) if str(s).startswith(NS)}
+    assert terms and not sorted(t for t in terms if t not in html), "run `make docs` after changing yalu.ttl"
+    assert "<script src" not in html and "<link rel=\"stylesheet\" href=\"http" not in html  # reads offline
+
+
+def test_ontology_reference_is_what_pylode_makes_of_the_turtle(tmp_path):
+    pytest.importorskip("pylode")
+    out = tmp_path / "ontology.html"
+    proc = subprocess.run([sys.executable, "-m", "pylode", str(ONTOLOGY_TTL), "--css", "true", "--sort",
+                           "--outputfile", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.read_text(encoding="utf-8") == DOCS_HTML.read_text(encoding="utf-8"), "run `make docs`"

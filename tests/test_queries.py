@@ -42,6 +42,11 @@ def store() -> Store:
               mentions=(m(74, 81),)),
         Event("e4", "Meeting", "meet", agents=("kim_jong_un",), participants=("xi_jinping",), date="2019-01",
               modality="negated", mentions=(m(11, 14),)),
+        # undated: the text gives no date, its document does
+        Event("e5", "Meeting", "talks", participants=("xi_jinping", "kim_jong_un"), mentions=(m(11, 14),)),
+        # a side known only by the place: Beijing is no actor, its state is
+        Event("e6", "Visit", "visited", participants=("kim_jong_un", "beijing"), targets=("beijing",),
+              place="beijing", date="2018-05", mentions=(m(11, 14),)),
     )
     memberships = (Membership("xi_jinping", "china", "President", 2013, None),
                    Membership("kim_jong_un", "wpk", "Chairman", 2016, 2021))
@@ -54,7 +59,8 @@ def test_queries_every_saved_query_has_a_title_and_runs(store):
     for q in list_saved():
         assert q.title and q.description, q.name
         values = {p.name: {"name": "Kim Jong-un", "a": "Xi Jinping", "b": "Kim Jong-un", "role": "president",
-                           "year": "2016", "since": "2000", "until": "2030", "days": "365"}[p.name] for p in q.params}
+                           "year": "2016", "since": "2000", "until": "2030", "days": "365", "by": "text"}[p.name]
+                  for p in q.params}
         result = store.query(q.text, substitutions=bind_params(q, values))
         assert set(values).isdisjoint(result.columns), q.name
         assert result.rows, q.name  # the fixture has an answer for every saved query
@@ -63,9 +69,30 @@ def test_queries_every_saved_query_has_a_title_and_runs(store):
 def test_queries_meetings_only_asserted_and_in_window(store):
     q = load_saved("meetings")
     rows = store.query(q.text).records()
-    assert [(r["date"], r["type"]) for r in rows] == [("2018-03-26", "Meeting")]
-    assert store.query(q.text, substitutions={"since": "2018-04"}).rows == []
-    assert len(store.query(q.text, substitutions={"until": "2018"}).rows) == 1
+    # the undated meeting comes in the order of its report's date, with an empty date
+    assert [(r["date"], r["reported"], r["type"]) for r in rows] == [
+        ("2018-03-26", "2018-04-01", "Meeting"), (None, "2018-04-01", "Meeting"), ("2018-05", "2018-04-01", "Visit")]
+    assert [r["date"] for r in store.query(q.text, substitutions={"since": "2018-04"}).records()] == [None, "2018-05"]
+    assert len(store.query(q.text, substitutions={"until": "2018-04"}).rows) == 2
+    assert store.query(q.text, substitutions={"since": "2019"}).rows == []
+
+
+def test_queries_meetings_put_actors_not_places_in_the_sides(store):
+    rows = store.query(load_saved("meetings").text).records()
+    assert [(r["chinese"], r["korean"], r["place"]) for r in rows] == [
+        ("Xi Jinping", "Kim Jong-un", "Beijing"), ("Xi Jinping", "Kim Jong-un", None), ("China", "Kim Jong-un", "Beijing")]
+
+
+def test_queries_actor_events_and_timeline_include_undated_events(store):
+    events = store.query(load_saved("actor-events").text).records()
+    assert (None, "2018-04-01", "Meeting") in [(r["date"], r["reported"], r["type"]) for r in events]
+    assert all("Beijing" not in (r["agents"] + r["targets"]) for r in events)
+    whens = [r["date"] or r["reported"] for r in events]
+    assert whens == sorted(whens)
+    timeline = load_saved("actor-timeline")
+    rows = store.query(timeline.text, substitutions=bind_params(timeline, {"name": "Xi Jinping"})).records()
+    assert [(r["date"], r["modality"]) for r in rows] == [
+        ("2018-03-26", "asserted"), (None, "asserted"), ("2019-01", "negated")]
 
 
 def test_queries_actor_timeline_matches_aliases_case_insensitively(store):
@@ -131,3 +158,15 @@ def test_queries_co_occurrence_and_fact_sources(store):
     rows = store.query(facts.text, substitutions=bind_params(facts, {"name": "Xi Jinping"})).records()
     assert {(r["predicate"], r["object"], r["assertedBy"]) for r in rows} == \
         {("country", "China", "gazetteer"), ("title", "President", "text")}
+
+
+@pytest.mark.parametrize(("by", "expected"), [("text", {"text"}), ("gazetteer", {"gazetteer"}),
+                                              (None, {"text", "gazetteer"})])
+def test_queries_stated_facts_by_who_asserts_them(store, by, expected):
+    q = load_saved("stated-facts")
+    rows = store.query(q.text, substitutions=bind_params(q, {"by": by} if by else {})).records()
+    assert {r["assertedBy"] for r in rows} == expected
+    stated = [r for r in rows if r["assertedBy"] == "text"]
+    assert all(r["sentence"] == TEXT for r in stated)
+    assert (("Xi Jinping", "title", "President") in {(r["subject"], r["predicate"], r["object"]) for r in stated}) \
+        == ("text" in expected)

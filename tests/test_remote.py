@@ -1,6 +1,7 @@
 """RemoteStore: a Yalu store behind a real ``oxigraph serve`` process (and behind ``yalu serve``)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import socket
@@ -91,6 +92,10 @@ def test_remote_behaves_like_a_local_store(server_url, docs, make_extraction):
     for x in docs:
         assert remote.add(x) == local.add(x) == "added"
     assert remote.add(docs[0]) == "unchanged"
+    _same_store(remote, local)
+    retitled = dataclasses.replace(docs[0], document=dataclasses.replace(docs[0].document, title="Retitled", date="2018"))
+    assert remote.add(retitled) == local.add(retitled) == "updated"
+    assert remote.document_metadata(docs[0].document.id)["title"] == "Retitled"
     _same_store(remote, local)
     revised = make_extraction("Xi Jinping met Kim Jong-un again.", source="a.txt")
     assert remote.add(revised) == local.add(revised) == "replaced"

@@ -211,7 +211,7 @@ def test_style_json_covers_every_class_and_polarity() -> None:
     style = load_style()
     assert set(style["coarse"]) == {"Person", "State", "Organization", "Place", "Event"}
     assert set(style["polarity"]) == {"cooperative", "conflictual", "neutral", "none"}
-    assert set(style["kinds"]) == {"fact", "interaction", "role"}
+    assert set(style["kinds"]) == {"fact", "background", "interaction", "role"}
     colours = [c["color"] for c in style["countries"]] + style["extra"] + [style["no_country"]["color"]]
     assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
 

@@ -30,7 +30,7 @@ from helpers import write
 
 pytestmark = pytest.mark.model  # `yalu ingest` loads the spaCy pipeline
 
-SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ unchanged, \d+ skipped, \d+ failed \(")
+SUMMARY = re.compile(r"^\d+ added, \d+ replaced, \d+ updated, \d+ unchanged, \d+ skipped, \d+ failed \(")
 BEFORE_TEXT = "Wang Yi met Ri Yong-ho in Pyongyang."
 GOOD = "Xi Jinping met Kim Jong-un in Beijing on 26 March 2018.\n"
 

@@ -18,7 +18,8 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from graph.app.cli import main
-from graph.app.serve import _results, is_loopback, make_server
+from graph.app.protocol import RESULTS_JSON, results_body
+from graph.app.serve import is_loopback, make_server
 from graph.store import QueryResult, Store
 
 YALU_BIN = Path(sys.executable).with_name("yalu")
@@ -195,7 +196,7 @@ def test_serve_root_can_be_a_given_page(serve, store_path, tmp_path):
 
 @pytest.mark.parametrize("path, data, headers, status", [
     ("/nowhere", None, {}, 404),
-    ("/sparql", None, {}, 400),  # no query
+    ("/sparql?query=", None, {}, 400),  # an empty query
     ("/sparql?query=CLEAR%20ALL", None, {}, 400),  # an update is not a query
     ("/sparql?query=ASK%7B%7D&default-graph-uri=urn%3Ax", None, {}, 400),
     ("/sparql", b"query=ASK{}", {"Content-Type": "text/plain"}, 415),
@@ -311,7 +312,7 @@ def test_serve_reads_during_an_ingest_see_whole_transactions(tmp_path, make_extr
     Literal(5), Literal("2018-03-26", datatype=URIRef(XSD + "date")), Literal("4.5", datatype=URIRef(XSD + "decimal")), None])
 def test_serve_json_results_read_as_rdflib_writes_them(term):
     result = QueryResult(columns=["x", "y"], rows=[(term, Literal("y"))])
-    ours = json.loads(_results(result, "SELECT", csv=False))
+    ours = json.loads(results_body(result, "SELECT", RESULTS_JSON))
     theirs = Result("SELECT")
     theirs.vars = [Variable("x"), Variable("y")]
     theirs.bindings = [{v: t for v, t in zip(theirs.vars, result.rows[0]) if t is not None}]

@@ -398,7 +398,17 @@ def test_sources_dates_are_normalised(tmp_path, value):
     assert only(iter_documents([path], date=value)).date == "2016-09-05"
 
 
-@pytest.mark.parametrize("value", ["sometime in 2016", "2016-02-30", "31/12/2016", "September 2016", "", "2016"])
+@pytest.mark.parametrize(("value", "iso"), [("2016", "2016"), ("2016-09", "2016-09"), (" 2016-09 ", "2016-09"),
+                                           ("2016-09-05", "2016-09-05")])
+def test_sources_a_year_or_month_is_a_date(tmp_path, value, iso):
+    path = write(tmp_path / "a.txt", BODY)
+    assert only(iter_documents([path], date=value)).date == iso
+    jsonl = write(tmp_path / "a.jsonl", json.dumps({"text": BODY, "date": value}))
+    assert only(iter_jsonl(jsonl)).date == iso
+
+
+@pytest.mark.parametrize("value", ["sometime in 2016", "2016-02-30", "31/12/2016", "September 2016", "", "2016-13",
+                                   "0000", "201"])
 def test_sources_unparseable_dates_are_dropped(tmp_path, value):
     path = write(tmp_path / "a.txt", BODY)
     assert only(iter_documents([path], date=value)).date is None
@@ -451,6 +461,21 @@ def test_sources_explicit_metadata_overrides_text(tmp_path):
         ("# Notes on the Sinuiju bridge\n\nSome text.", {"title": "Notes on the Sinuiju bridge", "author": None,
                                                           "date": None}),
         ("", {"title": None, "author": None, "date": None}),
+        (  # a sentence-case first line standing alone is the headline; a dateline opening the text dates it
+            "Border bridge reopens to freight traffic\n\nDANDONG, March 4, 2019 (Wire) -- Freight lorries "
+            "crossed the bridge for the first time in months, traders said, and more were expected next week.",
+            {"title": "Border bridge reopens to freight traffic", "author": None, "date": "2019-03-04"},
+        ),
+        (  # a first line running on into the next is no headline; a date after a dash in a sentence is none
+            "Lorries crossed the bridge\nat dawn, traders said.\n\nThey said the border was busy since "
+            "the crossing opened again in the spring, as it had been on 4 March 2019 - before the storm came.",
+            {"title": None, "author": None, "date": None},
+        ),
+        (  # too long for a headline
+            "Traders in the border city said that freight lorries crossed the bridge in large numbers today again\n\n"
+            "More text.",
+            {"title": None, "author": None, "date": None},
+        ),
     ],
 )
 def test_sources_metadata_from_text(text, expected):

@@ -1,13 +1,15 @@
 """SPARQL text: query forms, and values bound as terms where a term may stand, else by VALUES."""
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Literal
 
-from graph.store.sparql import QueryError, bind_values, query_form
+from graph.store.sparql import QueryError, bind_values, query_form, readable_syntax_error, with_common_prefixes
 
 
 @pytest.mark.parametrize("sparql, form, bound", [
@@ -64,3 +66,35 @@ def test_sparql_any_string_value_stays_one_literal(value):
     # a Literal, since a plain str that starts like an IRI ("urn:", "http://") is bound as an IRI
     query = bind_values("SELECT ?s ?v WHERE { ?s <urn:p> ?v FILTER(?v = ?want) }", {"want": Literal(value)})
     assert [(row["s"].value, row["v"].value) for row in store.query(query)] == [("urn:s", value)]
+
+
+@pytest.mark.parametrize(("sparql", "added"), [
+    ("SELECT ?e { ?e a yalu:Meeting ; rdfs:label ?l }", ["rdfs", "yalu"]),
+    ("PREFIX yalu: <urn:mine#>\nSELECT ?e { ?e a yalu:Meeting }", []),  # the query's own declaration wins
+    ("SELECT ?e { ?e <urn:p> 'yalu:Meeting' }", []),  # in a string, no prefixed name
+    ("SELECT ?e { ?e a foo:Bar }", []),  # not a common prefix: left for the parser to report
+])
+def test_sparql_common_prefixes_are_declared_on_one_line(sparql, added):
+    text, shift = with_common_prefixes(sparql)
+    assert shift == (1 if added else 0) and text.endswith(sparql)
+    declared = re.findall(r"PREFIX (\w+):", text[: len(text) - len(sparql)])
+    assert declared == added
+    if added:
+        ox.Store().query(text)  # parses
+
+
+@pytest.mark.parametrize("sparql", ["SELEC ?s { ?s ?p ?o }", "SELECT ?s { ?s a nope:X }", "SELECT ?s {\n ?s ?p ?o",
+                                    "ASK { ?s ?p ?o } LIMT 1", "SELECT ?s { ?s <a b> ?o }"])
+def test_sparql_syntax_error_is_readable(sparql):
+    text, shift = with_common_prefixes(sparql)
+    with pytest.raises(SyntaxError) as raised:
+        ox.Store().query(text)
+    message = readable_syntax_error(sparql, str(raised.value), shift=shift)
+    first, source, caret = message.split("\n")
+    row, column = (int(n) for n in re.match(r"SPARQL syntax error at line (\d+), column (\d+): \S", first).groups())
+    assert source == "  " + sparql.split("\n")[row - 1] and caret.index("^") == column + 1
+    assert "[" not in first and "\\u{" not in first  # no character classes from the parser's grammar
+
+
+def test_sparql_error_without_position_is_kept():
+    assert readable_syntax_error("SELECT", "query failed: disk full") == "query failed: disk full"

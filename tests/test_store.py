@@ -5,6 +5,7 @@ the crash test runs the real ``yalu ingest`` and is marked ``model`` and ``slow`
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -79,6 +80,18 @@ def test_store_add_twice_is_unchanged(two_docs):
     assert s.add(two_docs[0]) == "unchanged"
     assert len(s) == size
     assert len(s.documents()) == 1
+
+
+@pytest.mark.parametrize("change", [{"date": "2018"}, {"date": None}, {"title": "Other"}, {"author": "A. Analyst"}])
+def test_store_same_text_other_metadata_updates(two_docs, change):
+    s = Store()
+    s.add(two_docs[0])
+    doc = dataclasses.replace(two_docs[0].document, **change)
+    assert s.add(dataclasses.replace(two_docs[0], document=doc)) == "updated"
+    assert len(s.documents()) == 1
+    stored = s.document_metadata(doc.id)
+    assert all(stored[key] == value for key, value in change.items())
+    assert s.add(dataclasses.replace(two_docs[0], document=doc)) == "unchanged"
 
 
 def test_store_same_source_new_text_replaces(make_extraction, store, two_docs):

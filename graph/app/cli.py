@@ -23,6 +23,8 @@ from graph.app.evaluate import format_report, load_gold, load_graph, score_graph
 from graph.app.serve import is_loopback, make_server
 from graph.store import (EXPORT_FORMATS, QueryError, QueryResult, Store, StoreError, bind_params, list_saved,
                          load_saved, open_store, query_with_timeout)
+from graph.store.sparql import readable_syntax_error, with_common_prefixes
+from ingest.sources import document_date
 
 DEFAULT_STORE = "yalu-store"
 DEMO_DIR = Path(__file__).resolve().parents[2] / "ingest" / "demo"
@@ -68,7 +70,7 @@ def cli(ctx: click.Context, store_path: str, model: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--title", help="Document title (overrides what the text says).")
 @click.option("--author", help="Author.")
-@click.option("--date", help="Publication date, ISO (YYYY-MM-DD).")
+@click.option("--date", help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--source", help="Source URL or citation.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="spaCy worker processes.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -82,11 +84,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
     """Read text, HTML or JSON Lines files (or directories, globs) into the store."""
     if scheduler and executor != "dask":
         raise Failure("--scheduler needs --executor dask")
-    if date:
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    date = _date_option(date)
     store = _store(ctx, read_only=False, need_documents=False)
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -122,6 +120,16 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], title, author, date, sour
         ctx.exit(1)
 
 
+def _date_option(date: str | None) -> str | None:
+    """``--date`` as an ISO year, month or day; anything else is a one-line error."""
+    if date is None:
+        return None
+    iso = document_date(date)
+    if iso is None or iso != date.strip():
+        raise Failure(f"--date {date!r} is not an ISO date: give YYYY, YYYY-MM or YYYY-MM-DD")
+    return iso
+
+
 def _print_result(result: QueryResult, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2, default=str))
@@ -131,15 +139,33 @@ def _print_result(result: QueryResult, fmt: str) -> None:
         writer.writerow(result.columns)
         writer.writerows([["" if v is None else v for v in row] for row in result.rows])
         click.echo(buf.getvalue(), nl=False)
+    elif fmt == "tsv":
+        lines = ["\t".join(result.columns)]
+        lines += ["\t".join(_tsv_cell(v) for v in row) for row in result.rows]
+        click.echo("\n".join(lines))
     else:
         from rich.console import Console
         from rich.table import Table
 
+        cells = [["" if v is None else str(v) for v in row] for row in result.rows]
         table = Table(*result.columns, show_lines=False)
-        for row in result.rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console(soft_wrap=False, width=max(100, min(220, 30 * len(result.columns)))).print(table)
+        for row in cells:
+            table.add_row(*row)
+        if sys.stdout.isatty():
+            width = max(100, min(220, 30 * len(result.columns)))
+        else:  # piped or redirected: every value whole, one line a row, however wide
+            widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(result.columns)]
+            width = sum(widths) + 3 * len(widths) + 1
+            for column in table.columns:
+                column.no_wrap = True
+        Console(soft_wrap=False, width=width).print(table)
         click.echo(f"{len(result.rows)} row(s)")
+
+
+def _tsv_cell(value: Any) -> str:
+    """A value as one TSV field: tabs and line breaks escaped as \\t, \\n, \\r (and backslashes as \\\\)."""
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -158,11 +184,16 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--saved", help="Run a saved query by name (see --list).")
 @click.option("--param", "-p", "params", multiple=True, help="KEY=VALUE for a saved query's parameter.")
 @click.option("--list", "list_", is_flag=True, help="List the saved queries.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="table: cut to the terminal's width on a terminal, whole values otherwise.")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None, help="Seconds before the query is stopped.")
 @click.pass_context
 def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout) -> None:
-    """Answer a SPARQL query over the whole store."""
+    """Answer a SPARQL query over the whole store.
+
+    The prefixes yalu, rdf, rdfs, owl, xsd, prov, skos, org, time and dcterms are declared
+    for you; a syntax error is shown with its line and a caret under the fault.
+    """
     if list_:
         for q in list_saved():
             args = " ".join(f"--param {p.name}=…" for p in q.params)
@@ -186,6 +217,9 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
             raise Failure(str(exc).strip("'\"")) from None
         sparql = q.text
         hidden = {p.name for p in q.params}
+    written, shift = sparql, 0
+    if not saved:
+        sparql, shift = with_common_prefixes(sparql)
     store = _store(ctx, read_only=True)
     try:
         if timeout:
@@ -193,7 +227,10 @@ def query(ctx: click.Context, sparql, file_, saved, params, list_, fmt, timeout)
         else:
             result = store.query(sparql, substitutions=substitutions)
     except (QueryError, TimeoutError) as exc:
-        raise Failure(str(exc)) from None
+        message = str(exc)
+        if "syntax error" in message:
+            message = readable_syntax_error(written, message, shift=shift)
+        raise Failure(message) from None
     if hidden & set(result.columns):  # a saved query's optional parameters are selected, not results
         keep = [i for i, c in enumerate(result.columns) if c not in hidden]
         result = QueryResult(columns=[result.columns[i] for i in keep],
@@ -241,11 +278,17 @@ def _restrict_to_query(store: Store, g, sparql: str):
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted([*EXPORT_FORMATS, "graphml", "gexf", "csv"])),
               default="ttl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (stdout without it).")
+@click.option("--only-stated", is_flag=True,
+              help="Only what the documents state: no gazetteer background, inferred facts or gazetteer roles.")
 @click.pass_context
-def export(ctx, fmt, output) -> None:
+def export(ctx, fmt, output, only_stated) -> None:
     """Export the whole graph (with the ontology's axioms) for other tools."""
     store = _store(ctx, read_only=True)
-    if fmt in EXPORT_FORMATS:
+    if only_stated:
+        from graph.views.exports import export_stated
+
+        text = export_stated(store, fmt)
+    elif fmt in EXPORT_FORMATS:
         text = store.export(fmt)
     else:
         from graph.views.exports import export_network
@@ -309,7 +352,7 @@ def demo(ctx, output) -> None:
 @cli.command("eval")
 @click.argument("gold_path", metavar="GOLD.yaml")
 @click.argument("docs", nargs=-1, metavar="[DOC]...")
-@click.option("--date", help="Publication date of the DOCs, ISO (default: the gold's document.date).")
+@click.option("--date", help="Publication date of the DOCs, YYYY[-MM[-DD]] (default: the gold's document.date).")
 @click.option("--graph", "graph_file", metavar="FILE", help="Score this RDF file (ttl, nt, trig, nq, jsonld) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--verbose", is_flag=True, help="List what was missed and what was wrong.")
@@ -354,11 +397,7 @@ def _gold_date(gold: dict[str, Any]) -> str | None:
 
 
 def _ingest(docs: tuple[str, ...], date: str | None, *, model: str | None) -> Dataset:
-    if date:
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise Failure(f"--date {date!r} is not an ISO date (YYYY-MM-DD)") from None
+    date = _date_option(date)
     store = Store()
     report = ingest_paths(store, docs, date=date, model=model)
     for line in report.skipped:

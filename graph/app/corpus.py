@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import multiprocessing
@@ -18,12 +19,13 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Collection, Iterable, Iterator, TypeVar
 
 from graph.build import ntriples
 from graph.store import Store
+from graph.store.base import METADATA_FIELDS
 from ingest.records import Document, Extraction
-from ingest.sources import Skipped, iter_documents
+from ingest.sources import Skipped, iter_documents, metadata_from_text
 
 T = TypeVar("T")
 COMPACT_AFTER = 100  # documents written in one run; then the store is compacted (seconds on a million quads)
@@ -36,6 +38,7 @@ class IngestReport:
     added: int = 0
     unchanged: int = 0
     replaced: int = 0
+    updated: int = 0  # texts already stored, whose metadata changed
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     words: int = 0
@@ -43,11 +46,11 @@ class IngestReport:
 
     @property
     def stored(self) -> int:
-        return self.added + self.unchanged + self.replaced
+        return self.added + self.unchanged + self.replaced + self.updated
 
     def summary(self) -> str:
         rate = self.words / self.seconds if self.seconds else 0.0
-        return (f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
+        return (f"{self.added} added, {self.replaced} replaced, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{len(self.skipped)} skipped, {len(self.failed)} failed "
                 f"({self.words} words in {self.seconds:.1f} s, {rate:.0f} words/s)")
 
@@ -68,7 +71,8 @@ def get_nlp(model: str | None = None):
 
 def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, model: str | None = None,
                      jobs: int = 1, on_progress: Callable[[str, str], None] | None = None,
-                     executor: str = "local", scheduler: str | None = None) -> IngestReport:
+                     executor: str = "local", scheduler: str | None = None,
+                     given: Collection[str] = ()) -> IngestReport:
     """Extract and store documents; bad inputs are reported, never raised.
 
     Args:
@@ -81,6 +85,9 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
             (extraction on Dask workers, see :mod:`graph.app.distributed`; the store is still written here).
         scheduler: with ``executor="dask"``, a running scheduler's address; without it a local
             cluster of ``jobs`` workers is started.
+        given: the metadata fields the caller set for every document (``title``, ``author``,
+            ``date``); on a text already stored they replace its stored values, others stay
+            (:func:`with_stored_metadata`).
     """
     report = IngestReport()
     start = time.perf_counter()
@@ -92,7 +99,7 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
                 report.skipped.append(str(item))
                 unreported.append(item)
                 continue
-            yield item
+            yield with_stored_metadata(store, item, given=given)
 
     def tell_skipped() -> None:
         while unreported:
@@ -134,6 +141,23 @@ def ingest_documents(store: Store, documents: Iterable[Document | Skipped], *, m
         store.optimize()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def with_stored_metadata(store: Store, document: Document, *, given: Collection[str] = ()) -> Document:
+    """``document`` with the title, author and date of its stored copy, except where it is told otherwise.
+
+    A re-ingest changes what it is told: the fields in ``given`` (``--date`` corrected, a title
+    added) and values its input states apart from the text (a JSON Lines record's, a page's);
+    what the text itself gave, or nothing, leaves the stored value, so that a text read again
+    without flags keeps the date it was stored with.
+    """
+    stored = store.document_metadata(document.id)
+    if stored is None:
+        return document
+    read = metadata_from_text(document.text)
+    kept = {key: stored[key] for key in METADATA_FIELDS
+            if key not in given and getattr(document, key) in {None, read[key]} and getattr(document, key) != stored[key]}
+    return dataclasses.replace(document, **kept) if kept else document
 
 
 _DONE = object()
@@ -221,7 +245,8 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, title: str | None
                  **options) -> IngestReport:
     """Ingest files, directories and globs (text, HTML, JSON Lines) into ``store``."""
     documents = iter_documents(list(paths), title=title, author=author, date=date, source=source)
-    return ingest_documents(store, documents, **options)
+    given = [key for key, value in (("title", title), ("author", author), ("date", date)) if value]
+    return ingest_documents(store, documents, given=given, **options)
 
 
 def ingest_texts(store: Store, texts: Iterable[str], **options) -> IngestReport:

@@ -1,16 +1,18 @@
 """``yalu serve``: a SPARQL 1.1 Protocol endpoint over the store, on the standard library's HTTP server.
 
 - ``GET /sparql?query=...`` and ``POST /sparql`` (form ``query=`` or an ``application/sparql-query``
-  body; ``/query`` is an alias, Oxigraph's name) answer SELECT and ASK as
-  ``application/sparql-results+json`` (``text/csv`` when the Accept header prefers it) and
-  CONSTRUCT or DESCRIBE as Turtle (N-Triples when asked for).
+  body; ``/query`` is an alias, Oxigraph's name) answer SELECT and ASK as SPARQL results in JSON,
+  XML, CSV or TSV and CONSTRUCT or DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML, as the
+  Accept header asks (:mod:`graph.app.protocol`; 406 when it accepts none of them).
+- ``GET /sparql`` without a query is the endpoint's SPARQL 1.1 Service Description.
 - Each query runs with a time limit in one of a pool of long-lived worker processes
   (:mod:`graph.store.pool`): a query over its limit stops only its own worker; answers are cut
   at ``max_rows`` rows, and a cut answer carries the header ``Yalu-Truncated: <max_rows>``.
 - ``POST /update`` (``application/sparql-update`` body or form ``update=``) is refused with 403
   unless updates were allowed.
 - ``GET /`` is the interactive HTML chart of the store, rendered once at start-up.
-- Errors are JSON ``{"error": message}``: 400 for a malformed query (with ``line`` and ``column``),
+- Errors are JSON ``{"error": message}``: 400 for a malformed query (with ``line`` and ``column``)
+  or request (two queries, a body not UTF-8), 405 for another method, 415 for another body type,
   503 when the time limit stops a query.
 
 The server binds to a loopback address unless told it may be public: it has no authentication.
@@ -35,18 +37,13 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.query import Result
-
+from graph.app.protocol import graph_body, negotiate, offered, results_body, service_description
 from graph.store import QueryError, QueryPool, QueryResult, StoreError, query_form
 
-RESULTS_JSON = "application/sparql-results+json"
-CSV = "text/csv"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
 MAX_BODY = 16 * 1024 * 1024
 QUERY_PATHS = {"/sparql", "/query"}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 class YaluServer(ThreadingHTTPServer):
@@ -155,7 +152,12 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page)
         elif url.path in QUERY_PATHS:
             params = parse_qs(url.query, keep_blank_values=True)
-            self._query(params.get("query", [None])[0], params)
+            if "query" not in params and "update" not in params:
+                self._describe_service(url.path)
+            elif "update" in params:
+                self._error(HTTPStatus.BAD_REQUEST, "updates are POSTed to /update, never sent by GET")
+            elif (text := self._one(params, "query")) is not None:
+                self._query(text, params)
         elif url.path == "/update":
             self._error(HTTPStatus.METHOD_NOT_ALLOWED, "updates are POSTed to /update")
         else:
@@ -172,11 +174,25 @@ class Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get_content_type()
         params = parse_qs(url.query, keep_blank_values=True)
         field = "update" if url.path == "/update" else "query"
+        try:
+            decoded = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"the request body is not UTF-8 (byte {exc.start})")
+            return
         if ctype == "application/x-www-form-urlencoded":
-            params.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
-            text = params.get(field, [None])[0]
+            for key, values in parse_qs(decoded, keep_blank_values=True).items():
+                params.setdefault(key, []).extend(values)
+            if {"query", "update"} <= params.keys():
+                self._error(HTTPStatus.BAD_REQUEST, "give query= or update=, not both")
+                return
+            text = self._one(params, field)
+            if text is None:
+                return
         elif ctype == f"application/sparql-{field}":
-            text = body.decode("utf-8", "replace")
+            if field in params:
+                self._error(HTTPStatus.BAD_REQUEST, f"give the {field} in the body or as {field}=, not both")
+                return
+            text = decoded
         else:
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                         f"send application/sparql-{field} or an application/x-www-form-urlencoded {field}=, not {ctype}")
@@ -186,7 +202,30 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._query(text, params)
 
+    def do_PUT(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "a SPARQL endpoint answers GET and POST",
+                    headers={"Allow": "GET, POST"})
+
+    do_DELETE = do_PATCH = do_PUT
+
     # ------------------------------------------------------------------ work
+    def _one(self, params: dict[str, list[str]], field: str) -> str | None:
+        """The one value of ``field`` ("" when missing); None, after answering 400, when it is given twice."""
+        values = params.get(field, [])
+        if len(values) > 1:
+            self._error(HTTPStatus.BAD_REQUEST, f"give one {field}=, not {len(values)}")
+            return None
+        return values[0] if values else ""
+
+    def _describe_service(self, path: str) -> None:
+        media = negotiate(self.headers.get("Accept"), "GRAPH")
+        if media is None:
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"the service description is written as {offered('GRAPH')}")
+            return
+        host = self.headers.get("Host") or ""
+        base = f"http://{host}" if _HOST.fullmatch(host) else self.server.url  # the name the client used
+        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", service_description(base + path, media))
+
     def _query(self, sparql: str | None, params: dict[str, list[str]]) -> None:
         if not sparql:
             self._error(HTTPStatus.BAD_REQUEST, "give the query as query=")
@@ -200,16 +239,15 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); "
                                                 "updates are POSTed to /update")
             return
-        if form in {"CONSTRUCT", "DESCRIBE"}:
-            ctype = _negotiate(self.headers.get("Accept"), [TURTLE, NTRIPLES])
-        else:
-            ctype = _negotiate(self.headers.get("Accept"), [RESULTS_JSON, CSV, "application/json"])
-            ctype = CSV if ctype == CSV else RESULTS_JSON
+        media = negotiate(self.headers.get("Accept"), form)
+        if media is None:
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"a {form} answer is written as {offered(form)}")
+            return
         cap = self.server.max_rows
         try:
             # the worker writes the answer too: a large one then costs this process no time
             body, truncated = self.server.pool.query(sparql, timeout=self.server.query_timeout, terms=True,
-                                                     limit=cap + 1, render=partial(_render, form, ctype, cap))
+                                                     limit=cap + 1, render=partial(_render, form, media, cap))
         except QueryError as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc), **_position(str(exc)))
             return
@@ -220,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
             return
         extra = {"Yalu-Truncated": str(cap)} if truncated else {}
-        self._send(HTTPStatus.OK, f"{ctype}; charset=utf-8", body, extra)
+        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", body, extra)
 
     def _update(self, sparql: str | None) -> None:
         if not self.server.allow_updates:
@@ -264,9 +302,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _error(self, status: HTTPStatus, message: str, **detail: Any) -> None:
+    def _error(self, status: HTTPStatus, message: str, *, headers: dict[str, str] | None = None,
+               **detail: Any) -> None:
         body = json.dumps({"error": message, "status": int(status), **detail}, ensure_ascii=False).encode("utf-8")
-        self._send(status, "application/json; charset=utf-8", body)
+        self._send(status, "application/json; charset=utf-8", body, headers)
 
 
 def _position(message: str) -> dict[str, int]:
@@ -274,66 +313,10 @@ def _position(message: str) -> dict[str, int]:
     return {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
 
 
-def _negotiate(accept: str | None, offers: list[str]) -> str:
-    """The offer the Accept header prefers (q-values honoured; the first offer by default)."""
-    best, best_q = offers[0], 0.0
-    for i, part in enumerate((accept or "").split(",")):
-        kind, *options = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for opt in options:
-            key, _, value = opt.partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        family = kind.split("/")[0]
-        match = next((o for o in offers if kind in {o, "*/*"} or kind == f"{family}/*" and o.startswith(family + "/")),
-                     None)
-        if match and q > best_q:
-            best, best_q = match, q
-    return best
-
-
-def _render(form: str, ctype: str, cap: int, result: QueryResult) -> tuple[bytes, bool]:
-    """The answer's body in ``ctype``, cut at ``cap`` rows, and whether it was cut."""
+def _render(form: str, media: str, cap: int, result: QueryResult) -> tuple[bytes, bool]:
+    """The answer's body as ``media``, cut at ``cap`` rows, and whether it was cut (run in the worker)."""
     truncated = len(result.rows) > cap
     result.rows = result.rows[:cap]
     if form in {"CONSTRUCT", "DESCRIBE"}:
-        g = Graph()
-        for triple in result.rows:
-            g.add(triple)
-        g.bind("yalu", "https://w3id.org/yalu/ontology#")
-        return g.serialize(format="nt" if ctype == NTRIPLES else "turtle", encoding="utf-8"), truncated
-    return _results(result, form, csv=ctype == CSV), truncated
-
-
-def _results(result: QueryResult, form: str, *, csv: bool) -> bytes:
-    if form == "ASK":
-        answer = bool(result.boolean)
-        if csv:
-            return f"boolean\r\n{'true' if answer else 'false'}\r\n".encode()
-        return json.dumps({"head": {}, "boolean": answer}).encode()
-    if csv:
-        out = Result("SELECT")
-        out.vars = [Variable(c) for c in result.columns]
-        out.bindings = [{Variable(c): v for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
-        return out.serialize(format="csv")
-    # written here rather than by rdflib's serializer, which takes ten times as long
-    bindings = [{c: _json_term(v) for c, v in zip(result.columns, row) if v is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}},
-                      ensure_ascii=False).encode("utf-8")
-
-
-def _json_term(term: Any) -> dict[str, str]:
-    """An RDF term as SPARQL 1.1 Query Results JSON writes it."""
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        if term.language:
-            return {"type": "literal", "value": str(term), "xml:lang": term.language}
-        if term.datatype is not None:
-            return {"type": "literal", "value": str(term), "datatype": str(term.datatype)}
-    return {"type": "literal", "value": str(term)}
+        return graph_body(result.rows, media), truncated
+    return results_body(result, form, media), truncated

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from graph.build import graph_iri
 from graph.store import fusion
+from ingest.records import Document
 from ontology import ONTOLOGY_TTL
 from ontology.namespace import YALU
 
@@ -26,6 +27,11 @@ DCTERMS = "http://purl.org/dc/terms/"
 # The graphs of earlier versions of a source. The source goes into the query as a constant, first:
 # Oxigraph plans before it sees substitutions, and with an unbound source it read every document.
 GRAPHS_OF_SOURCE = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?d <{DCTERMS}source> ?src ; a <{YALU.Document}> }} }}"
+# One document's metadata, read from its own graph (``?g``), for a re-ingest to compare with
+DOCUMENT_METADATA = f"""SELECT ?title ?author ?date ?source WHERE {{ GRAPH ?g {{ ?d a <{YALU.Document}> .
+    OPTIONAL {{ ?d <{DCTERMS}title> ?title }} OPTIONAL {{ ?d <{DCTERMS}creator> ?author }}
+    OPTIONAL {{ ?d <{DCTERMS}date> ?date }} OPTIONAL {{ ?d <{DCTERMS}source> ?source }} }} }} LIMIT 1"""
+METADATA_FIELDS = ("title", "author", "date")  # what a re-ingest of the same text may change
 EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "trig": "trig", "nq": "nquads", "jsonld": "json-ld"}
 
 
@@ -79,6 +85,24 @@ def drop_graph(graph_name: str) -> str:
             f"DROP SILENT GRAPH <{graph_name}> ;\n")
 
 
+def serialize_dataset(ds: Dataset, fmt: str) -> str:
+    """``ds`` as text: ``ttl`` and ``nt`` merge the graphs, ``trig``, ``nq`` and ``jsonld`` keep them.
+
+    Raises:
+        ValueError: for an unknown format.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if fmt in {"ttl", "nt"}:
+        union = Graph()
+        union.bind("yalu", YALU)
+        for ctx in ds.graphs():
+            union += ctx
+        return union.serialize(format=EXPORT_FORMATS[fmt])
+    ds.bind("yalu", YALU)
+    return ds.serialize(format=EXPORT_FORMATS[fmt])
+
+
 class BaseStore:
     """The queries a store asks of itself, written once for the embedded and the remote store."""
 
@@ -92,6 +116,24 @@ class BaseStore:
             OPTIONAL {{ ?d <{DCTERMS}date> ?date }} OPTIONAL {{ ?d <{DCTERMS}source> ?source }} }} }} ORDER BY ?h"""
         res = self.query(q)
         return [dict(zip(("hash", "title", "author", "date", "source"), row)) for row in res.rows]
+
+    def document_metadata(self, doc_id: str) -> dict[str, str | None] | None:
+        """The stored title, author, date (ISO) and source of the document with this content hash.
+
+        Returns:
+            The metadata, or None when no such document is stored.
+        """
+        res = self.query(DOCUMENT_METADATA, substitutions={"g": graph_iri(doc_id)}, terms=True)
+        if not res.rows:
+            return None
+        return {key: None if value is None else str(value) for key, value in zip(res.columns, res.rows[0])}
+
+    def metadata_changed(self, document: Document) -> bool | None:
+        """Whether ``document``'s title, author or date differ from the stored copy's; None if none is stored."""
+        stored = self.document_metadata(document.id)
+        if stored is None:
+            return None
+        return any(stored[key] != getattr(document, key) for key in METADATA_FIELDS)
 
     def remove(self, ref: str) -> list[str]:
         """Drop documents by content hash (or a unique prefix of it), source path/URL or title.
@@ -124,18 +166,7 @@ class BaseStore:
         Raises:
             ValueError: for an unknown format.
         """
-        if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-        ds = self.dataset()
-        if fmt in {"ttl", "nt"}:
-            union = Graph()
-            union.bind("yalu", YALU)
-            for ctx in ds.graphs():
-                union += ctx
-            text = union.serialize(format=EXPORT_FORMATS[fmt])
-        else:
-            ds.bind("yalu", YALU)
-            text = ds.serialize(format=EXPORT_FORMATS[fmt])
+        text = serialize_dataset(self.dataset(), fmt)
         if destination is None:
             return text
         if isinstance(destination, (str, Path)):

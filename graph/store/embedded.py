@@ -115,16 +115,21 @@ class Store(BaseStore):
         self._update(drop_graph(str(ONTOLOGY_GRAPH)) + _insert(g, str(ONTOLOGY_GRAPH)))
 
     def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
-        """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
+        """Store one document's records; returns ``"added"``, ``"unchanged"``, ``"updated"`` or ``"replaced"``.
 
-        Re-adding an unchanged text does nothing; a changed text from the same source
-        replaces the old version's graph in the same transaction. ``prepared`` is the
-        document's :func:`graph.build.ntriples`, when a worker process already made it.
+        Re-adding an unchanged text with the same title, author and date does nothing; with
+        other metadata, its graph is written anew ("updated": event dates may hang on the
+        document date); a changed text from the same source replaces the old version's graph in
+        the same transaction. ``prepared`` is the document's :func:`graph.build.ntriples`, when
+        a worker process already made it.
         """
         doc = extraction.document
         name = graph_iri(doc.id)
         if self._store.contains_named_graph(ox.NamedNode(str(name))):
-            return "unchanged"
+            if not self.metadata_changed(doc):
+                return "unchanged"
+            self._update(drop_graph(str(name)) + _insert(prepared or ntriples(extraction), str(name)))
+            return "updated"
         old = self._graphs_of_source(doc.source) if doc.source else []
         body = prepared or ntriples(extraction)
         change = fusion.plan(self, added=fusion.reports_of(extraction), removed_graphs=old, extraction=extraction)

@@ -152,16 +152,20 @@ class RemoteStore(BaseStore):
         self._put_graph(str(ONTOLOGY_GRAPH), g)
 
     def add(self, extraction: Extraction, *, prepared: str | None = None) -> str:
-        """Store one document's records; returns ``"added"``, ``"unchanged"`` or ``"replaced"``.
+        """Store one document's records; returns ``"added"``, ``"unchanged"``, ``"updated"`` or ``"replaced"``.
 
         A replacement (same source, changed text) is one update request, so Oxigraph applies
-        it in one transaction. ``prepared`` is the document's N-Triples, as for :meth:`Store.add`.
+        it in one transaction; the same text with other metadata is written anew, as for
+        :meth:`Store.add`. ``prepared`` is the document's N-Triples, as for :meth:`Store.add`.
         """
         self._writable()
         doc = extraction.document
         name = str(graph_iri(doc.id))
         if self.query("ASK { GRAPH ?g { ?s ?p ?o } }", substitutions={"g": URIRef(name)}).boolean:
-            return "unchanged"
+            if not self.metadata_changed(doc):
+                return "unchanged"
+            self._put_graph(name, prepared or ntriples(extraction))
+            return "updated"
         old = self._graphs_of_source(doc.source) if doc.source else []
         graph = prepared or ntriples(extraction)
         change = fusion.plan(self, added=fusion.reports_of(extraction), removed_graphs=old, extraction=extraction,

@@ -10,9 +10,13 @@ and it plans a ``VALUES`` block joined to the pattern less well than a constant 
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
+import yaml
 from rdflib import Literal, URIRef
 
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -178,3 +182,147 @@ def _where_group(sparql: str) -> int:
     if len(groups) <= index:
         raise QueryError("substitutions need a query with a WHERE group")
     return groups[index]
+
+
+# --- readable queries and errors ------------------------------------------------------------
+
+_WORDS_FILE = Path(__file__).with_name("sparql_words.yaml")
+_POSITION = re.compile(r"error at (\d+):(\d+):?\s*(.*)", re.S)
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+_MAX_EXPECTED = 8  # keywords named in "expected one of ..."
+_EXPECTED_ITEM = re.compile(r'"[^"]*"|\[[^\]]*\]|[^,\s][^,]*')
+
+
+@functools.lru_cache(maxsize=1)
+def sparql_words() -> dict[str, Any]:
+    """``sparql_words.yaml``: the common ``prefixes``, the query ``forms`` and the ``keywords``."""
+    return yaml.safe_load(_WORDS_FILE.read_text(encoding="utf-8"))
+
+
+def with_common_prefixes(sparql: str) -> tuple[str, int]:
+    """``sparql`` with a first line declaring the common prefixes it uses but does not declare.
+
+    Args:
+        sparql: a query as a person typed it.
+
+    Returns:
+        The query, and how many lines were put before it (0 or 1), for error positions.
+
+    >>> with_common_prefixes("SELECT ?e { ?e a yalu:Meeting }")[0].split("\\n")[0]
+    'PREFIX yalu: <https://w3id.org/yalu/ontology#>'
+    """
+    known = sparql_words()["prefixes"]
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(sparql)}
+    used = {sparql[start:end].split(":", 1)[0] for start, end, kind in _tokens(sparql)
+            if kind == "word" and ":" in sparql[start:end]}
+    missing = sorted(name for name in used - declared if name in known)
+    if not missing:
+        return sparql, 0
+    return " ".join(f"PREFIX {name}: <{known[name]}>" for name in missing) + "\n" + sparql, 1
+
+
+def readable_syntax_error(sparql: str, message: str, *, shift: int = 0) -> str:
+    """A parser's syntax error as a person reads it: the line, a caret, and what was expected in words.
+
+    Args:
+        sparql: the query as the person wrote it.
+        message: the error, with Oxigraph's ``error at LINE:COLUMN: ...``.
+        shift: lines put before ``sparql`` in the text that was parsed (see :func:`with_common_prefixes`).
+
+    Returns:
+        ``"SPARQL syntax error at line L, column C: ..."``, the line and a caret under the fault;
+        ``message`` unchanged when it has no position.
+
+    >>> print(readable_syntax_error("SELEC ?s { ?s ?p ?o }", "error at 1:10: expected CONSTRUCT"))
+    SPARQL syntax error at line 1, column 1: a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE, not "SELEC" (did you mean SELECT?)
+      SELEC ?s { ?s ?p ?o }
+      ^^^^^
+    """
+    found = _POSITION.search(message)
+    if not found:
+        return message
+    lines = sparql.split("\n")
+    row = min(max(int(found.group(1)) - shift, 1), len(lines))
+    column, detail = int(found.group(2)), found.group(3).strip()
+    text = lines[row - 1]
+    start, width, words = column - 1, 1, sparql_words()
+    if form_word := _misplaced_form(sparql):
+        row, start, word = form_word
+        text, width = lines[row - 1], len(word)
+        explained = (f"a query starts with {', '.join(words['forms'][:-1])} or {words['forms'][-1]}, "
+                     f"not \"{word}\"{_did_you_mean(word)}")
+    elif undeclared := _undeclared_prefix(sparql):
+        row, start, word = undeclared
+        text, width = lines[row - 1], len(word)
+        name = word.split(":", 1)[0]
+        common = ", ".join(f"{p}:" for p in words["prefixes"])
+        explained = (f'the prefix "{name}:" is not declared; add PREFIX {name}: <...> before the query '
+                     f"(declared for you: {common})")
+    elif "IRI parsing failed" in detail:
+        explained = "not a valid IRI: an IRI in <...> has no spaces, quotes or braces"
+        if iri := [m for m in re.finditer(r"<[^>\n]*>?", text) if m.start() < column]:
+            start, width = iri[-1].start(), len(iri[-1].group(0))
+    else:
+        explained = _expected_in_words(detail)
+        unclosed = sum(1 if kind == "{" else -1 for _, _, kind in _tokens(sparql) if kind in "{}")
+        if row == len(lines) and column > len(text.rstrip()) and unclosed > 0:
+            explained = "the query ends with a { not closed by }; " + explained
+        if mistyped := _mistyped_word(text, column):
+            start, width = mistyped.start(), len(mistyped.group(0))
+            explained += _did_you_mean(mistyped.group(0))
+    start = min(max(start, 0), len(text))
+    return (f"SPARQL syntax error at line {row}, column {start + 1}: {explained}\n"
+            f"  {text}\n  {' ' * start}{'^' * max(width, 1)}")
+
+
+def _misplaced_form(sparql: str) -> tuple[int, int, str] | None:
+    """(line, column index, word) of the word standing where SELECT, CONSTRUCT, ASK or DESCRIBE should."""
+    tokens = [(start, sparql[start:end]) for start, end, kind in _tokens(sparql) if kind == "word"]
+    index = 0
+    while index < len(tokens) and tokens[index][1].upper() in {"PREFIX", "BASE"}:
+        index += 2 if tokens[index][1].upper() == "PREFIX" else 1  # PREFIX name: <iri>; BASE <iri>
+    if index >= len(tokens) or tokens[index][1].upper() in sparql_words()["forms"]:
+        return None
+    at, word = tokens[index]
+    if word.upper() in {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}:
+        return None
+    row = sparql.count("\n", 0, at) + 1
+    return row, at - (sparql.rfind("\n", 0, at) + 1), word
+
+
+def _undeclared_prefix(sparql: str) -> tuple[int, int, str] | None:
+    """(line, column index, name) of the first prefixed name whose prefix is declared nowhere."""
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(sparql)} | set(sparql_words()["prefixes"])
+    for start, end, kind in _tokens(sparql):
+        word = sparql[start:end]
+        if kind == "word" and ":" in word and word.split(":", 1)[0] not in declared:
+            return sparql.count("\n", 0, start) + 1, start - (sparql.rfind("\n", 0, start) + 1), word
+    return None
+
+
+def _mistyped_word(line: str, column: int) -> re.Match[str] | None:
+    """The last bare word before the fault that is no SPARQL keyword but looks like one."""
+    keywords = set(sparql_words()["keywords"])
+    words = [m for m in re.finditer(r"(?<![\w?$:<@\"'])[A-Za-z_]+(?![\w:(])", line) if m.start() < column]
+    if words and words[-1].group(0).upper() not in keywords and _did_you_mean(words[-1].group(0)):
+        return words[-1]
+    return None
+
+
+def _did_you_mean(word: str) -> str:
+    close = difflib.get_close_matches(word.upper(), sparql_words()["keywords"], n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _expected_in_words(detail: str) -> str:
+    """Oxigraph's "expected one of X, Y, [a-z]" without the character classes."""
+    found = re.match(r"expected(?: one of)?\s+(.*)", detail, re.S)
+    if not found:
+        return detail.split("\n")[0] or "not valid SPARQL here"
+    items = [item.strip() for item in _EXPECTED_ITEM.findall(found.group(1))]
+    keywords = [item for item in items if re.fullmatch(r"[A-Za-z_]+", item)]
+    marks = [item for item in items if re.fullmatch(r'"[^\w\s"\\]{1,3}"', item)]
+    named = keywords[:_MAX_EXPECTED] + (["..."] if len(keywords) > _MAX_EXPECTED else []) + marks
+    if len(keywords) + len(marks) < len(items):
+        named.append("a term or a variable")
+    return ("expected " + named[0]) if len(named) == 1 else "expected one of " + ", ".join(named)

@@ -6,7 +6,7 @@ attributes those formats allow; the CSV has one row per event, from a saved SPAR
     >>> from graph.store import Store
     >>> text = export_network(Store(), "csv")
     >>> text.splitlines()[0]
-    'event,class,date,modality,agents,participants,targets,place,trigger,sentence,document'
+    'event,class,date,reported,modality,agents,participants,targets,place,trigger,sentence,document'
 """
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from rdflib import Dataset
+from rdflib.namespace import ORG, RDF, TIME
 
 from graph.store import Store
+from graph.store.base import serialize_dataset
 from graph.views.network import to_networkx
+from ontology.namespace import YALU
 
 NETWORK_FORMATS = ("graphml", "gexf", "csv")
 EVENTS_TABLE = Path(__file__).resolve().parent / "queries" / "events_table.rq"
@@ -34,7 +38,7 @@ def _events_table_query() -> str:
     return EVENTS_TABLE.read_text(encoding="utf-8")
 
 
-def export_network(store: Store, fmt: str, *, include_events: bool = True) -> str:
+def export_network(store: Store, fmt: str, *, include_events: bool = True, only_stated: bool = False) -> str:
     """The store's actor network (or its events as a table) as text.
 
     Args:
@@ -42,6 +46,8 @@ def export_network(store: Store, fmt: str, *, include_events: bool = True) -> st
         fmt: ``graphml``, ``gexf`` or ``csv``.
         include_events: for the graph formats, add events as nodes linked to their actors
             (``kind="role"`` edges) besides the actor-to-actor edges.
+        only_stated: leave out the facts only the gazetteer or inference asserts (events are
+            all stated, so the CSV of events is the same).
 
     Returns:
         The serialised graph (XML) or the CSV text with a header row.
@@ -58,7 +64,7 @@ def export_network(store: Store, fmt: str, *, include_events: bool = True) -> st
         raise ValueError(f"unknown network format {fmt!r}; choose one of {', '.join(NETWORK_FORMATS)}")
     if fmt == "csv":
         return events_csv(store)
-    g = flatten(to_networkx(store, include_events=include_events))
+    g = flatten(to_networkx(store, include_events=include_events, only_stated=only_stated))
     buf = io.BytesIO()
     if fmt == "graphml":
         nx.write_graphml(g, buf, encoding="utf-8")
@@ -69,9 +75,51 @@ def export_network(store: Store, fmt: str, *, include_events: bool = True) -> st
     return buf.getvalue().decode("utf-8")
 
 
+def stated_dataset(ds: Dataset) -> Dataset:
+    """``ds`` with only what the documents state: without the facts the gazetteer or inference
+    alone asserts (their triples and assertions) and without the gazetteer's roles (``org:Membership``).
+
+    Events, mentions, entities and the ontology stay; a fact a document states stays even when
+    the gazetteer says it too.
+    """
+    stated, background, dropped = set(), set(), set()
+    union = Dataset(ds.store, default_union=True)  # the assertions and roles are in the documents' named graphs
+    for node, source in union.subject_objects(YALU.assertedBy):
+        fact = (union.value(node, RDF.subject), union.value(node, RDF.predicate), union.value(node, RDF.object))
+        if str(source) == "text":
+            stated.add(fact)
+        else:
+            background.add(fact)
+            dropped.add(node)
+    background -= stated
+    for membership in union.subjects(RDF.type, ORG.Membership):
+        dropped.add(membership)
+        for interval in union.objects(membership, ORG.memberDuring):
+            dropped.add(interval)
+            dropped.update(union.objects(interval, TIME.hasBeginning))
+            dropped.update(union.objects(interval, TIME.hasEnd))
+    dropped.update(union.subjects(RDF.type, ORG.Role))
+    out = Dataset()
+    for ctx in ds.graphs():
+        kept = out.graph(ctx.identifier)
+        for triple in ctx:
+            if triple[0] not in dropped and triple not in background:
+                kept.add(triple)
+    return out
+
+
+def export_stated(store: Store, fmt: str) -> str:
+    """The store as :meth:`graph.store.Store.export` writes it, but with only what the documents state
+    (:func:`stated_dataset`); for ``graphml``, ``gexf`` and ``csv`` see :func:`export_network`."""
+    if fmt in NETWORK_FORMATS:
+        return export_network(store, fmt, only_stated=True)
+    return serialize_dataset(stated_dataset(store.dataset()), fmt)
+
+
 def events_csv(store: Store) -> str:
-    """One CSV row per event: IRI, class, date, modality, agents, participants, targets,
-    place, trigger, source sentence(s) and document title."""
+    """One CSV row per event: IRI, class, date (the text's; empty when it gives none), reported
+    (its document's date), modality, agents, participants, targets, place, trigger, source
+    sentence(s) and document title, in the order of the date, else the report's."""
     result = store.query(_events_table_query())
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

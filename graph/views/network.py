@@ -84,7 +84,7 @@ def _in_window(date: str | None, since: str | None, until: str | None) -> bool:
 def to_networkx(store: Store, *, include_events: bool = False, since: str | None = None,
                 until: str | None = None, ego: str | None = None, hops: int = 1,
                 classes: Iterable[str] | None = None, countries: Iterable[str] | None = None,
-                include_facts: bool = True) -> nx.MultiDiGraph:
+                include_facts: bool = True, only_stated: bool = False) -> nx.MultiDiGraph:
     """The store as a typed, dated multigraph.
 
     Args:
@@ -96,6 +96,9 @@ def to_networkx(store: Store, *, include_events: bool = False, since: str | None
         countries: keep nodes whose country (a state's own label, the state a place is located
             in) is one of these labels.
         include_facts: add fact edges (leaderOf, partOf, ...) besides interactions.
+        only_stated: keep only the facts a document states, not gazetteer background or inference.
+            Fact edges carry ``asserted_by`` (the sorted kinds of their assertions) and ``stated``
+            (a document states them) either way, so a view can tell them apart.
     """
     g = nx.MultiDiGraph(title="Yalu")
     for e, cls, label, country, country_label, aliases in store.query(_query("nodes")).rows:
@@ -117,9 +120,11 @@ def to_networkx(store: Store, *, include_events: bool = False, since: str | None
             if src and src not in g.nodes[e]["mentions"]:
                 g.nodes[e]["mentions"].append(src)
     fact_sources: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    asserted_by: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for s, p, o, source, sentence, doc, title in store.query(_query("facts")).rows:
-        if s not in g:
+        if s not in g or (only_stated and source != "text"):
             continue
+        asserted_by[(s, _local(p), o)].add(source)
         pred = _local(p)
         obj_label = g.nodes[o]["label"] if o in g else o
         entry = {"predicate": pred, "object_label": obj_label, "source": source, "sentence": sentence,
@@ -137,8 +142,10 @@ def to_networkx(store: Store, *, include_events: bool = False, since: str | None
             else:
                 fact_sources.setdefault((s, pred, o), [])
     for (s, pred, o), sources in fact_sources.items():
+        kinds = sorted(asserted_by[(s, pred, o)])
         g.add_edge(s, o, key=f"{pred}", predicate=pred, kind="fact", polarity=None, event=None,
-                   event_cls=None, event_label=None, date=None, sources=sources)
+                   event_cls=None, event_label=None, date=None, sources=sources, asserted_by=kinds,
+                   stated="text" in kinds)
     _add_events(g, store, include_events=include_events, since=since, until=until)
     g = _filter(g, ego=ego, hops=hops, classes=classes, countries=countries)
     for n in g.nodes:

@@ -304,7 +304,7 @@ def _edge_record(source: str, target: str, attrs: dict[str, Any]) -> dict[str, A
         "from": source,
         "to": target,
         "predicate": _text(attrs.get("predicate")) or "relatedTo",
-        "kind": _text(attrs.get("kind")) or "fact",
+        "kind": _edge_kind(attrs),
         "polarity": _opt(attrs.get("polarity")),
         "event": _opt(attrs.get("event")),
         "event_cls": _opt(attrs.get("event_cls")),
@@ -314,6 +314,12 @@ def _edge_record(source: str, target: str, attrs: dict[str, Any]) -> dict[str, A
         "t1": span[1] if span else None,
         "sources": _sources(attrs.get("sources"), ("sentence", "doc_title", "document")),
     }
+
+
+def _edge_kind(attrs: dict[str, Any]) -> str:
+    """The edge's kind; a fact no document states is ``background``, which the chart can hide on its own."""
+    kind = _text(attrs.get("kind")) or "fact"
+    return "background" if kind == "fact" and attrs.get("stated") is False else kind
 
 
 def _month_span(date: str | None) -> tuple[int, int] | None:

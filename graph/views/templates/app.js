@@ -160,10 +160,13 @@
     return state.entityOff.has(info.cls) || state.countryOff.has(info.ck);
   }
 
+  // a fact a document states ("fact") or background from the gazetteer or inference ("background"): undated
+  function isFact(info) { return info.kind === "fact" || info.kind === "background"; }
+
   function hideEdge(info) {
     if (state.kindOff.has(info.kind)) return true;
     if (info.event_cls && state.eventOff.has(info.event_cls)) return true;
-    if (info.kind !== "fact" && !inRange(info.t0, info.t1)) return true;
+    if (!isFact(info) && !inRange(info.t0, info.t1)) return true;
     return nodeHidden.get(info.from) || nodeHidden.get(info.to);
   }
 
@@ -496,7 +499,7 @@
       capped(rl, roles, function (e) { return edgeRow(e, id); });
       body.appendChild(rl);
     }
-    var links = mine.filter(function (e) { return edgeInfo.get(e).kind === "fact"; });
+    var links = mine.filter(function (e) { return isFact(edgeInfo.get(e)); });
     if (links.length) {
       heading("Links (" + links.length + ")");
       var ll = el("ul");
