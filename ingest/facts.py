@@ -10,7 +10,7 @@ China": locatedIn). Results are plain tuples in ``doc.user_data["yalu_facts"]``:
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from ingest.entities import DEMONYMS, ENTITIES, Sentences, _is_possessive, load_rules
 from ingest.records import Fact, Membership
@@ -46,12 +46,22 @@ class FactFinder:
         spans = list(doc.spans[ENTITIES])
         self.by_start = {s.start: s for s in spans}
         self.by_end = {s.end: s for s in spans}
+        self.by_end_person = {s.end for s in spans if _coarse(s) == "Person"}
         self.demonym_end = {s.end: s.id_ for s in doc.spans[DEMONYMS]}
         facts: list[tuple] = []
+        listed: list[tuple] = []  # the facts of the person before, while a list of names goes on
         for span in spans:
             coarse = _coarse(span)
             if coarse == "Person":
-                facts += self._title_before(doc, span)
+                own = self._title_before(doc, span)
+                # "Department Directors Jang Song Thaek, Kim Yong Il and Kim Yang Gon": a plural title
+                # before a list of names is each one's
+                if not own and listed and doc[span.start - 1].lower_ in {",", "and"} \
+                        and (span.start - 1) in self.by_end_person:
+                    own = [(span.id_, *f[1:]) for f in listed]
+                listed = own if any(f[1] == "title" and f[-1] == "plural" for f in own) or (
+                    listed and own and own[0][1:] == listed[0][1:]) else []
+                facts += [f[:6] for f in own]
                 facts += self._after_person(doc, span)
             elif coarse == "Organization":
                 facts += self._org_possessive(doc, span)
@@ -72,7 +82,7 @@ class FactFinder:
         words: list[int] = []
         while i >= 0 and i >= span.start - 12:
             tok = doc[i]
-            if tok.lower_ in self.words and (i + 1) not in self.by_end and (i + 1) not in self.demonym_end:
+            if self._title_word(tok) and (i + 1) not in self.by_end and (i + 1) not in self.demonym_end:
                 words.insert(0, i)
                 i -= 1
                 continue
@@ -101,7 +111,11 @@ class FactFinder:
         title = doc[start:span.start].text.strip(" ,-")
         if i >= 0 and doc[i].lower_ == "former":
             return [(span.id_, "title", title, True, start, span.end)]
-        out: list[tuple] = [(span.id_, "title", title, True, start, span.end)]
+        last = doc[words[-1]]
+        plural = last.lower_ not in self.words and self._title_word(last)
+        if plural:  # "Department Directors Jang Song Thaek, Kim Yong Il and ...": each a director
+            title = doc[start:last.i].text_with_ws + _singular(last.text)
+        out: list[tuple] = [(span.id_, "title", title, True, start, span.end, "plural" if plural else "")]
         head = doc[words[-1]].lower_
         relation = self.relations.get(head)
         state = self.demonym_end.get(start)
@@ -137,10 +151,15 @@ class FactFinder:
                 out.append((span.id_, "affiliatedWith", staff_owner.id_, False, staff_owner.start, span.end))
         return out
 
+    def _title_word(self, tok: Token) -> bool:
+        """A title word, or its plural ("Secretaries", "Department Directors")."""
+        return tok.lower_ in self.words or (tok.lower_.endswith("s") and _singular(tok.lower_) in self.words)
+
     def _title_of_state(self, doc: Doc, span: Span) -> list[tuple]:
-        """"Premier of the People's Republic of China Zhou Enlai": the title, the state, and leadership."""
+        """"Premier of the People's Republic of China Zhou Enlai": the title, the state, and leadership;
+        "Secretaries of the WPK Central Committee Choe Thae Bok": the title and the body."""
         state = self.by_end.get(span.start)
-        if state is None or _coarse(state) != "State":
+        if state is None or _coarse(state) not in {"State", "Organization"}:
             return []
         k = state.start - 1
         if k >= 0 and doc[k].lower_ == "the":
@@ -148,14 +167,21 @@ class FactFinder:
         if k < 1 or doc[k].lower_ != "of":
             return []
         start = k
-        while start > 0 and doc[start - 1].lower_ in self.words and start > k - 4:
+        while start > 0 and self._title_word(doc[start - 1]) and start > k - 4:
             start -= 1
         if start == k:
             return []
-        title = doc[start:k].text
-        out = [(span.id_, "title", title, True, start, span.end), (span.id_, "country", state.id_, False, start, span.end)]
+        plural = doc[k - 1].lower_ not in self.words
+        title = " ".join([t.text for t in doc[start:k - 1]] + [_singular(doc[k - 1].text) if plural else doc[k - 1].text])
+        out = [(span.id_, "title", title, True, start, span.end, "plural" if plural else "")]
+        if _coarse(state) == "Organization":
+            relation = self.relations.get(_singular(doc[k - 1].lower_), "affiliatedWith")
+            out.append((span.id_, relation if relation != "memberOf" else "affiliatedWith", state.id_, False,
+                        start, span.end, ""))
+            return out
+        out.append((span.id_, "country", state.id_, False, start, span.end, ""))
         if title.lower() in self.state_leader_titles:
-            out.append((span.id_, "leaderOf", state.id_, False, start, span.end))
+            out.append((span.id_, "leaderOf", state.id_, False, start, span.end, ""))
         return out
 
     def _staff_owner(self, doc: Doc, span: Span) -> Span | None:
@@ -248,7 +274,9 @@ class FactFinder:
                     out.append(self._affiliation(span, org))
                     after_org = org.end
                     break
-            if j in self.by_start and _coarse(self.by_start[j]) in {"Person", "Organization"}:
+            if j in self.by_start and _coarse(self.by_start[j]) == "Person":
+                return out  # "Kim Ki Nam, First Vice-Minister Kang Sok Ju": the title is the next name's
+            if j in self.by_start and _coarse(self.by_start[j]) == "Organization":
                 break
             j += 1
         end = title_end or j
@@ -364,6 +392,13 @@ def make_fact_finder(nlp: Language, name: str) -> FactFinder:
 
 # ---------------------------------------------------------------------- background knowledge
 _PLACE = {"Place", "City", "Region", "Facility"}
+
+
+def _singular(word: str) -> str:
+    """"Secretaries" -> "Secretary", "Directors" -> "Director" (titles are regular nouns)."""
+    if word.lower().endswith("ies"):
+        return word[:-3] + ("Y" if word.isupper() else "y")
+    return word[:-1] if word.lower().endswith("s") and not word.lower().endswith("ss") else word
 
 
 def _ancestors(start: str | None, step, limit: int = 12) -> list[str]:
