@@ -188,3 +188,31 @@ def test_facts_a_states_seat_in_a_body_is_background(extract_text):
 def test_facts_no_seat_before_it_was_held(extract_text):
     r = extract_text("China spoke at the UN Security Council in 1965.", date="1965-05-01")
     assert ("china", "memberOf", "unsc") not in {(f.subject, f.predicate, f.object) for f in r.facts}
+
+
+def test_facts_plural_title_before_a_list_of_names(extract_text):
+    r = extract_text("Kim Jong Un was accompanied by Department Directors Ri Il Hwan, Kim Song Nam and O Su Yong.",
+                     date="2019-06-20")
+    facts = triples(r, "text")
+    for key in ("ri_il_hwan", "kim_song_nam", "o_su_yong"):
+        assert (key, "title", "Department Director") in facts or (key, "title", "Director") in facts, key
+
+
+def test_facts_title_of_a_body_before_a_name(extract_text):
+    r = extract_text("Present were Secretaries of the WPK Central Committee Ri Il Hwan and Kim Song Nam.",
+                     date="2019-06-20")
+    facts = triples(r, "text")
+    assert ("ri_il_hwan", "affiliatedWith", "wpk_central_committee") in facts
+    assert ("kim_song_nam", "title", "Secretary") in facts
+
+
+def test_facts_title_before_the_next_name_is_not_an_apposition(extract_text):
+    r = extract_text("Present were Kim Song Nam, First Vice-Minister of Foreign Affairs Choe Son Hui and others.",
+                     date="2019-06-20")
+    assert not [f for f in triples(r, "text") if f[0] == "kim_song_nam" and f[1] == "title"]
+
+
+def test_facts_premier_of_a_state_before_a_name_leads_it(extract_text):
+    r = extract_text("Premier of the People's Republic of China Li Peng arrived in Pyongyang.", date="1991-05-03")
+    facts = triples(r, "text")
+    assert ("li_peng", "title", "Premier") in facts and ("li_peng", "leaderOf", "china") in facts
