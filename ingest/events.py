@@ -625,6 +625,8 @@ class EventFinder:
         if span is None and tok.lower_ in {"who", "which", "that"} and tok.dep_ in {"nsubj", "nsubjpass"} \
                 and tok.head.dep_ == "relcl":
             return self._resolve(tok.head.head)  # "Park, who escaped North Korea": Park escaped
+        if span is None and tok.i in self.demonym_at and tok.pos_ in {"NOUN", "PROPN"} and tok.tag_ in {"NNS", "NNPS"}:
+            out.append(self.demonym_at[tok.i])  # "229 North Koreans fled": the people of a state
         if span is not None:
             out.append(span.id_)
             if span.id_ not in self.known and span.start in self.demonym_at and span.label_ != "Person":
@@ -875,8 +877,12 @@ def date_spans(sent: Span, ents: list[Span] | None = None, *, text: str | None =
 
 
 def _objects(verb: Token) -> list[Token]:
-    """A verb's direct objects, or its passive subjects ("missiles were fired")."""
-    return [c for c in verb.children if c.dep_ in {"dobj", "nsubjpass", "attr", "oprd"}]
+    """A verb's direct objects, its passive subjects ("missiles were fired"), or the noun its relative
+    clause tells of ("the missile the DPRK launched")."""
+    found = [c for c in verb.children if c.dep_ in {"dobj", "nsubjpass", "attr", "oprd"}]
+    if not found and verb.dep_ == "relcl":
+        found.append(verb.head)
+    return found
 
 
 def _definite(noun: Token) -> bool:
