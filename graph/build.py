@@ -281,6 +281,15 @@ def ntriples(extraction: Extraction) -> str:
 
 
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_string(text: str) -> str:
+    """A plain string literal as N-Triples writes it, on one line whatever the text holds.
+
+    >>> nt_string('say "hi"\\nnow')
+    '"say \\\\"hi\\\\"\\\\nnow"'
+    """
+    return '"%s"' % text.translate(_NT_ESCAPES)
 _INTEGER = f"^^<{XSD.integer}>"
 
 

@@ -46,7 +46,8 @@ def test_corpus_paths_report_skips_and_words(tmp_path):
 
 
 MAY = "Kim Jong-un visited Beijing in May."
-EVENT_DATES = "SELECT ?date WHERE { ?e <https://w3id.org/yalu/ontology#date> ?date }"
+EVENT_DATES = ("SELECT ?date WHERE { ?e <https://w3id.org/yalu/ontology#modality> ?m ; "
+               "<https://w3id.org/yalu/ontology#date> ?date }")  # the report's event, not its occurrence
 
 
 def test_corpus_reingest_with_other_metadata_updates_it_and_the_dates_it_gives(tmp_path):

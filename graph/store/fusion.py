@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from rdflib import Literal, Namespace, URIRef
 
-from graph.build import RDF, RDFS, SYMMETRIC_EDGES, actor_edges, date_literal, entity_iri, event_iri, graph_iri
+from graph.build import RDF, RDFS, SYMMETRIC_EDGES, actor_edges, date_literal, entity_iri, event_iri, graph_iri, nt_string
 from graph.fusion import Occurrence, Report, fuse, fusion_keys, lookup_keys, related
 from ingest.records import Extraction
 from ontology.namespace import GRAPH_IRI, YALU
@@ -200,7 +200,7 @@ def _occurrence_lines(store, occurrences: list[Occurrence], extraction: Extracti
         title = f"{o.cls}: {', '.join(names[:4])}" + (f" ({o.date})" if o.date else "")
         lines += [f"{node} <{RDF.type}> <{YALU.Occurrence}> .",
                   f"{node} <{YALU.eventClass}> <{YALU[o.cls]}> .",
-                  f"{node} <{RDFS.label}> {Literal(title).n3()} .",
+                  f"{node} <{RDFS.label}> {nt_string(title)} .",  # labels may hold line breaks
                   f"{node} <{YALU.sourceCount}> {Literal(len(o.sources)).n3()} ."]
         lines += [f"{node} <{YALU[role]}> <{a}> ." for role, found in
                   (("agent", o.agents), ("participant", o.participants), ("target", o.targets)) for a in found]
