@@ -174,6 +174,8 @@ class EventFinder:
         self.attending = set(r["attending_verbs"])
         self.retinue = set(r["retinue_nouns"])
         self.hearsay = set(r["hearsay_nouns"])
+        self.sitting_nouns = set(r["sitting_nouns"])
+        self.deliberative = set(r["deliberative_heads"])
 
     # ------------------------------------------------------------------ component
     def __call__(self, doc: Doc) -> Doc:
@@ -279,6 +281,9 @@ class EventFinder:
             dates = self._dates(doc, tok, tok, triggers)
         if not specific and not anaphoric:
             return None
+        if cls == "Statement" and tok.lemma_.lower() in self.sitting_nouns and any(
+                self._deliberative(c) for c in tok.children if c.dep_ in {"compound", "poss", "nmod"}):
+            cls = "Meeting"  # "the Security Council briefing" is the Council sitting, not one speaker
         named = self.span_at.get(tok.i)
         if named is not None:  # "the Eighth Congress of the WPK opened": the party holds it, not the congress
             holders_of = [k for k, s, e in self.embedded if named.start <= s and e <= named.end] or [
@@ -447,9 +452,12 @@ class EventFinder:
             return False, False
         owned = any(c.dep_ == "poss" for c in noun.children)
         # "talks with Xi", "sanctions against North Korea": who takes part is named
-        if anchored or any(p.dep_ == "prep" and p.lower_ in {"with", "between", "against", "on", "from", "of"}
-                                    and self._prep_objects(p) for p in noun.children):
-            return True, False
+        named_by = noun.tag_ in {"NN", "NNP"} and any(  # "U.S. sanctions" is a regime, not one event
+            c.dep_ in {"compound", "nmod"} and c.i in self.span_at for c in noun.children)
+        if anchored or named_by or any(
+                p.dep_ in {"prep", "agent"} and p.lower_ in {"with", "between", "against", "on", "from", "of", "by"}
+                and self._prep_objects(p) for p in noun.children):
+            return True, False  # "remarks by Geng", "the Security Council briefing": who is named
         if noun.tag_ in {"NNS", "NNPS"}:
             return False, bool(dets & {"the", "these", "those"} or owned)
         ordinal = any(c.dep_ == "amod" and c.lower_ in {"first", "second", "third", "fourth", "fifth", "sixth",
@@ -530,6 +538,11 @@ class EventFinder:
                 place.append(self.dateline["place"])  # "met here Thursday": where the dispatch was filed
             elif child.dep_ in {"prep", "agent"}:
                 self._prep_role(child, cls, roles, place, owner_is_noun=False)
+
+    def _deliberative(self, tok: Token) -> bool:
+        """A body that sits (a council, a committee, an assembly) named by ``tok``."""
+        span = self.span_at.get(tok.i)
+        return span is not None and span.text.split()[-1].lower() in self.deliberative
 
     def _owner_in(self, obj: Token) -> list[str]:
         """Whose thing a verb acts on: "froze the assets of X", "banned imports of North Korean coal"."""
