@@ -150,7 +150,7 @@ class EntityResolver:
         mentions += self._short_forms(doc, mentions)
         mentions += self._elliptic_names(doc, mentions)
         mentions = self._staff_bodies(doc, mentions)
-        mentions += self._descriptor_mentions(doc, mentions)
+        mentions = self._descriptor_mentions(doc, mentions)
         mentions += self._leader_descriptions(doc, mentions)
         mentions += self._title_descriptions(doc, mentions)
         self._metonymy(doc, mentions)
@@ -468,8 +468,12 @@ class EntityResolver:
         return mentions
 
     def _descriptor_mentions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
-        """Generic names of bodies ("foreign ministry") resolve through their state."""
-        taken = _covered(mentions)
+        """Generic names of bodies ("foreign ministry") resolve through their state.
+
+        A qualified descriptor ("China's Foreign Affairs Ministry") wins over NER's guess at the same
+        words, which knows no state."""
+        taken = _covered(m for m in mentions if m.source != "ner")
+        guessed = _covered(m for m in mentions if m.source == "ner")
         demonyms = {t: s.id_ for s in doc.spans[DEMONYMS] for t in range(s.start, s.end)}
         demonym_at = {s.end - 1: s.id_ for s in doc.spans[DEMONYMS]}
         by_end = {m.end - 1: m for m in mentions}
@@ -496,11 +500,12 @@ class EntityResolver:
                 if sent_states:
                     first = min(sent_states)[1]
                     key = next((o for o in owners if self.gaz[o].country == first), None)
-            if key is None:
+            if key is None or (state is None and any(i in guessed for i in range(start, end))):
                 continue
             resolved[desc] = key
             out.append(_Mention(start, end, key, self.gaz[key].cls, "descriptor"))
-        return out
+        replaced = _covered(out)
+        return [m for m in mentions if not (m.source == "ner" and any(i in replaced for i in range(m.start, m.end)))] + out
 
     def _leader_descriptions(self, doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
         """"the North Korean leader" is the leader of North Korea already named in the document."""
