@@ -583,6 +583,9 @@ class EventFinder:
             return
         if prep.dep_ == "agent" or word == "by":
             roles["agents"] += actors
+        elif word == "with" and cls == "Visit" and any(c.dep_ == "advmod" and c.lower_ in {"together", "along"}
+                                                       for c in prep.children):
+            roles["agents"] += actors  # "visited Pyongyang together with Hu Yaobang": both went
         elif word in {"with", "between", "among", "alongside"} or (word == "for" and cls == "Meeting"):
             roles["participants"] += actors
         elif word in {"on", "against", "upon"}:
@@ -768,6 +771,8 @@ class EventFinder:
                 free.append(item)
         if own:
             return own
+        if tok.dep_ in {"advcl", "conj", "xcomp"} and tok.head.i in triggers and tok.i == anchor.i:
+            return self._dates(doc, tok.head, tok.head, triggers)  # "toured China in 1987, performing in ..."
         return free[:1] if len(free) == 1 else []
 
     # ------------------------------------------------------------------ modality
