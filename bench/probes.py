@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from probe_scoring import SUITE, load_suite, pass_rate, report, score  # noqa: E402
@@ -33,7 +35,10 @@ def main() -> int:
     verdicts = [score(p, extract(Document.from_text(p.text, date=p.date), nlp).events) for p in probes]
     print(report(verdicts, failures=args.failures))
     rate = pass_rate(verdicts)
+    goal = (yaml.safe_load(SUITE.read_text(encoding="utf-8")) or {}).get("goal")
     print(f"threshold {threshold:.0%}: {'PASS' if rate >= threshold else 'FAIL'}")
+    if goal is not None:
+        print(f"goal {goal:.0%}: {'met' if rate >= goal else 'not met'}")
     return 0 if rate >= threshold else 1
 
 
