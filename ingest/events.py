@@ -503,7 +503,9 @@ class EventFinder:
             subjects = self._stray_subject(verb)
         obj_role = row.get("object", "none")
         for s in subjects:
-            actors = self._resolve(s)
+            # "The field of scientific research in the DPRK conducted ...": the body or state the subject
+            # phrase names, when its head names none
+            actors = self._resolve(s) or self._named_within(s)
             if skip is not None and verb.lemma_ in self.attending:
                 roles["participants"] += actors  # "Kim watched the drill": there, not its agent
             elif not passive:
@@ -543,6 +545,13 @@ class EventFinder:
         """A body that sits (a council, a committee, an assembly) named by ``tok``."""
         span = self.span_at.get(tok.i)
         return span is not None and span.text.split()[-1].lower() in self.deliberative
+
+    def _named_within(self, phrase: Token) -> list[str]:
+        """The one state or organisation named inside a noun phrase whose head is no actor."""
+        found = _unique(self.span_at[t.i].id_ for t in phrase.subtree if t.i in self.span_at
+                        and t.i == self.span_at[t.i].end - 1
+                        and COARSE_CLASS.get(self.span_at[t.i].label_) in {"State", "Organization"})
+        return found if len(found) == 1 else []
 
     def _owner_in(self, obj: Token) -> list[str]:
         """Whose thing a verb acts on: "froze the assets of X", "banned imports of North Korean coal"."""
@@ -640,7 +649,8 @@ class EventFinder:
         span = self.span_at.get(tok.i)
         if span is None and tok.lower_ in {"who", "which", "that"} and tok.dep_ in {"nsubj", "nsubjpass"} \
                 and tok.head.dep_ == "relcl":
-            return self._resolve(tok.head.head)  # "Park, who escaped North Korea": Park escaped
+            antecedent = tok.head.head  # "Park, who escaped North Korea": Park escaped
+            return self._resolve(antecedent) or self._named_within(antecedent)
         if span is None and tok.i in self.demonym_at and tok.pos_ in {"NOUN", "PROPN"} and tok.tag_ in {"NNS", "NNPS"}:
             out.append(self.demonym_at[tok.i])  # "229 North Koreans fled": the people of a state
         if span is not None:
@@ -670,7 +680,7 @@ class EventFinder:
                 self._antecedent(next(c for c in tok.children if c.dep_ == "poss"))
             if person:
                 out.append(person)  # "Meng and his party on a visit": Meng's party
-        elif tok.lower_ in self.people:
+        elif tok.lower_ in self.people or tok.lemma_.lower() in self.people:
             for c in tok.children:
                 if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < tok.i:
                     for t in c.subtree:
