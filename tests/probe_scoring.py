@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 
 import yaml
 
+from graph.app.evaluate import maximum_matching
 from ingest.records import Event
 
 PROBES = Path(__file__).resolve().parent / "probes"
@@ -199,21 +200,7 @@ def mismatches(expected: Expected, event: Event) -> list[tuple[str, str]]:
 
 def _assign(expect: Sequence[Expected], events: Sequence[Event]) -> dict[int, int]:
     # A distinct event for each expected one (bipartite matching by augmenting paths; probes are tiny).
-    fits = [[j for j, e in enumerate(events) if not mismatches(x, e)] for x in expect]
-    owner: dict[int, int] = {}
-
-    def place(i: int, seen: set[int]) -> bool:
-        for j in fits[i]:
-            if j not in seen:
-                seen.add(j)
-                if j not in owner or place(owner[j], seen):
-                    owner[j] = i
-                    return True
-        return False
-
-    for i in range(len(expect)):
-        place(i, set())
-    return {i: j for j, i in owner.items()}
+    return maximum_matching([[j for j, e in enumerate(events) if not mismatches(x, e)] for x in expect])
 
 
 def score(probe: Probe, events: Sequence[Event]) -> Verdict:

@@ -538,6 +538,31 @@ class _EventMatch:
     places_right: int = 0
 
 
+def maximum_matching(candidates: list[list[int]]) -> dict[int, int]:
+    """A maximum one-to-one matching (augmenting paths): row -> the column it takes.
+
+    ``candidates[row]`` lists the columns the row may take, in the order to try them; earlier rows
+    are placed first, so a later row never takes a column an earlier one needs.
+
+    >>> maximum_matching([[0, 1], [0]])
+    {0: 1, 1: 0}
+    """
+    owner: dict[int, int] = {}  # column -> row
+
+    def augment(row: int, seen: set[int]) -> bool:
+        for column in candidates[row]:
+            if column not in seen:
+                seen.add(column)
+                if column not in owner or augment(owner[column], seen):
+                    owner[column] = row
+                    return True
+        return False
+
+    for row in range(len(candidates)):
+        augment(row, set())
+    return {row: column for column, row in sorted(owner.items(), key=lambda item: item[1])}
+
+
 def _match_events(ref: _Gold, asserted: list[_Event]) -> _EventMatch:
     """A maximum one-to-one matching of gold events to asserted events (augmenting paths).
 
@@ -548,21 +573,8 @@ def _match_events(ref: _Gold, asserted: list[_Event]) -> _EventMatch:
     candidates = [sorted((i for i, e in enumerate(asserted) if _fits(gold_event, e)),
                          key=lambda i: (asserted[i].date is None, asserted[i].place is None, i))
                   for _, gold_event in golds]
-    owner: dict[int, int] = {}  # asserted index -> gold index
-
-    def augment(g: int, seen: set[int]) -> bool:
-        for i in candidates[g]:
-            if i not in seen:
-                seen.add(i)
-                if i not in owner or augment(owner[i], seen):
-                    owner[i] = g
-                    return True
-        return False
-
-    for g in range(len(golds)):
-        augment(g, set())
-    by_gold = {g: i for i, g in owner.items()}
-    match = _EventMatch(used=set(owner))
+    by_gold = maximum_matching(candidates)
+    match = _EventMatch(used=set(by_gold.values()))
     for g, (required, gold_event) in enumerate(golds):
         if not required:
             continue
