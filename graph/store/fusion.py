@@ -87,8 +87,11 @@ def _details(store, iris: set[str]) -> tuple[dict[str, Report], dict[str, str]]:
     """Stored reports by IRI, and the occurrence each is linked to."""
     if not iris:
         return {}, {}
-    rows = store.query(f"SELECT ?e ?g ?p ?o WHERE {{ {_values('e', map(URIRef, iris))} {_values('p', _DETAILS)} "
-                       "GRAPH ?g { ?e ?p ?o } }")
+    # each event's IRI written into its own pattern: Oxigraph then reads it by index, where a VALUES
+    # list joined with GRAPH ?g { ?e ?p ?o } had it scan (a fifth of an ingestion's time)
+    branches = " UNION ".join(f"{{ BIND({URIRef(i).n3()} AS ?e) GRAPH ?g {{ {URIRef(i).n3()} ?p ?o }} }}"
+                              for i in sorted(iris))
+    rows = store.query(f"SELECT ?e ?g ?p ?o WHERE {{ {_values('p', _DETAILS)} {branches} }}")
     fields: dict[str, dict[str, Any]] = {}
     occurrence: dict[str, str] = {}
     for e, g, p, o in rows:
