@@ -809,6 +809,9 @@ class EventFinder:
         is the subject of a predicate that does not tell whether it happens ("the execution is expected
         to have an impact", unlike "the talks are expected to resume").
         """
+        if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_ in self.occurrence_verbs and any(
+                c.dep_ == "neg" for c in tok.head.children):
+            return "negated"  # "the planned exchanges did not take place"
         for node in (tok, anchor):
             found = self._own_cues(node)
             if found:
