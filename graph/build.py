@@ -164,7 +164,7 @@ def _membership(g, m: Membership) -> None:
                 g.add((instant, TIME.inXSDgYear, g.lit(f"{year:04d}", datatype=XSD.gYear)))
 
 
-def _event(g, event: Event, doc_id: str, labels: dict[str, str]) -> None:
+def _event(g, event: Event, doc_id: str, labels: dict[str, str], report_date: str | None = None) -> None:
     node = event_iri(doc_id, event.key)
     g.add((node, RDF.type, YALU[event.cls]))
     g.add((node, YALU.trigger, g.lit(event.trigger)))
@@ -179,6 +179,8 @@ def _event(g, event: Event, doc_id: str, labels: dict[str, str]) -> None:
         g.add((node, YALU.participant, entity_iri(key)))
     if event.date:
         g.add((node, YALU.date, date_literal(event.date, g.lit)))
+    if report_date:  # undated events still sort by when they were reported
+        g.add((node, YALU.reportDate, date_literal(report_date, g.lit)))
     if event.place:
         g.add((node, YALU.place, entity_iri(event.place)))
     if event.duration:
@@ -328,4 +330,4 @@ def _fill(g, extraction: Extraction) -> None:
     for membership in extraction.memberships:
         _membership(g, membership)
     for event in extraction.events:
-        _event(g, event, doc.id, labels)
+        _event(g, event, doc.id, labels, doc.date)

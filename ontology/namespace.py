@@ -102,6 +102,7 @@ class YALU(DefinedNamespace):
     ploverType: URIRef
     polarity: URIRef
     purges: URIRef
+    reportDate: URIRef
     reportedDate: URIRef
     sanctions: URIRef
     sentence: URIRef

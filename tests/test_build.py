@@ -131,3 +131,11 @@ def test_build_ntriples_is_one_line_per_triple_whatever_the_text(sentence):
     text = ntriples(ex)
     assert text.count("\n") == len(build_graph(ex))  # not splitlines(): it breaks at \x1e, \u2028 too
     assert isomorphic(Graph().parse(data=text, format="nt"), build_graph(ex))
+
+
+def test_build_event_keeps_its_report_date_beside_its_own():
+    from ontology.namespace import YALU
+
+    g = build_graph(small())
+    node = event_iri(small().document.id, "e1")
+    assert [str(d) for d in g.objects(node, YALU.reportDate)] == [small().document.date]
